@@ -79,7 +79,7 @@ function sourceFiles(dir: string): string[] {
 
 const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"](@moor\/[^'"/]+)|import\(\s*['"](@moor\/[^'"/]+)/g;
 
-export function importsOf(file: string): string[] {
+function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   return [...text.matchAll(IMPORT)].map((m) => (m[1] ?? m[2]) as string);
 }

@@ -32,7 +32,9 @@ moor_ensure_deps() {
   local root=$1 stamp="$1/node_modules/.moor-lock-sha"
   local want; want=$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
-  echo "moor: installing npm dependencies (npm ci)" >&2
-  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >&2) || { echo "moor: npm ci failed" >&2; return 1; }
+  echo "moor: installing npm dependencies" >&2
+  # npm install, not npm ci: npm 11 omits other platforms' optional packages (Biome's) from
+  # the lockfile and npm ci then refuses it. install still takes every version from the lock.
+  (cd "$root" && npm install --no-audit --no-fund --loglevel=error >&2) || { echo "moor: npm install failed" >&2; return 1; }
   echo "$want" >"$stamp"
 }

@@ -57,15 +57,26 @@ function fail(
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  if (url.pathname === '/healthz') return fail(res, 200, 'ok');
+  if (url.pathname === '/healthz') {
+    fail(res, 200, 'ok');
+    return;
+  }
   const path = decodeURIComponent(url.pathname);
   const match = /^(\/.+?\.git)(\/.*)?$/.exec(path);
-  if (!match || path.includes('..') || normalize(path) !== path) return fail(res, 404, 'not found');
+  if (!match || path.includes('..') || normalize(path) !== path) {
+    fail(res, 404, 'not found');
+    return;
+  }
   const repoDir = join(root as string, match[1] as string);
-  if (!existsSync(repoDir)) return fail(res, 404, `no repository ${match[1]}`);
+  if (!existsSync(repoDir)) {
+    fail(res, 404, `no repository ${match[1]}`);
+    return;
+  }
   const auth = authorized(repoDir, req.headers.authorization);
-  if (!auth.ok)
-    return fail(res, 401, 'authentication required', { 'www-authenticate': 'Basic realm="moor-git"' });
+  if (!auth.ok) {
+    fail(res, 401, 'authentication required', { 'www-authenticate': 'Basic realm="moor-git"' });
+    return;
+  }
 
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',

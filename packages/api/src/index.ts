@@ -1,1 +1,2 @@
+export * from './conditions.js';
 export * from './groups.js';

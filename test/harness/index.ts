@@ -1,0 +1,5 @@
+export * from './env.js';
+export * from './git.js';
+export * from './kube.js';
+export * from './processes.js';
+export * from './wait.js';
