@@ -1,2 +1,3 @@
 export * from './conditions.js';
+export * from './events.js';
 export * from './groups.js';

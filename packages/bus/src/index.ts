@@ -1,1 +1,3 @@
-export {};
+export * from './bus.js';
+export * from './streams.js';
+export * from './subjects.js';
