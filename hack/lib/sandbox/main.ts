@@ -1,6 +1,6 @@
 // hack/sandbox: up | down | status | env [--json] | logs NAME
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { COMPONENTS, type Component, type Context, findTool, KWOK_NODE_ANNOTATION } from './components.ts';
 import {
@@ -10,6 +10,7 @@ import {
   layout,
   type Ports,
   readState,
+  repoRoot,
   writeState,
 } from './layout.ts';
 import { ensurePki, kubeconfig } from './pki.ts';
@@ -90,6 +91,26 @@ function fakeNode(name: string): string {
   });
 }
 
+/** Moor's CRDs from crds/, the single source of truth, applied and waited for. */
+function installCrds(l: Layout): void {
+  const dir = join(repoRoot, 'crds');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+  if (files.length === 0) return;
+  kubectl(l, [
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '--field-manager=moor-sandbox',
+    ...files.flatMap((f) => ['-f', join(dir, f)]),
+  ]);
+  kubectl(l, [
+    'wait',
+    '--for=condition=Established',
+    '--timeout=30s',
+    ...files.flatMap((f) => ['-f', join(dir, f)]),
+  ]);
+}
+
 async function up(): Promise<void> {
   const t0 = Date.now();
   const l = layout();
@@ -127,6 +148,7 @@ async function up(): Promise<void> {
     FAKE_NODES.map(fakeNode).join('\n'),
   );
   kubectl(l, ['wait', '--for=condition=Ready', '--timeout=60s', ...FAKE_NODES.map((n) => `node/${n}`)]);
+  installCrds(l);
   await services;
   say(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s; use it with: eval "$(hack/sandbox env)"`);
 }
