@@ -1,0 +1,138 @@
+// Kubernetes access shared by the controllers: loading credentials, and the writes every
+// controller makes the same way (status through server-side apply with the controller's field
+// owner, finalizers through optimistic-concurrency merge patches).
+import * as k8s from '@kubernetes/client-node';
+
+/** What a controller needs to address one kind of custom resource. */
+export interface ResourceDescriptor {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+export const apiVersionOf = (r: Pick<ResourceDescriptor, 'group' | 'version'>) =>
+  r.group ? `${r.group}/${r.version}` : r.version;
+
+export interface ObjectMetaLike {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  finalizers?: string[];
+  annotations?: Record<string, string>;
+  labels?: Record<string, string>;
+  deletionTimestamp?: Date | string;
+}
+
+export interface ObjectLike {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMetaLike;
+}
+
+export interface LoadKubeConfigOptions {
+  /** A kubeconfig file; default: $KUBECONFIG, then in-cluster, then ~/.kube/config. */
+  kubeconfig?: string;
+  /** Act as this user (for example system:serviceaccount:moor-system:source-controller). */
+  impersonate?: string;
+}
+
+export function loadKubeConfig(opts: LoadKubeConfigOptions = {}): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+  else kc.loadFromDefault();
+  if (opts.impersonate) {
+    const user = kc.getCurrentUser();
+    if (!user) throw new Error('the kubeconfig has no current user to impersonate from');
+    const users = kc.users.map((u) =>
+      u.name === user.name ? { ...u, impersonateUser: opts.impersonate } : u,
+    );
+    const next = new k8s.KubeConfig();
+    next.loadFromOptions({
+      clusters: kc.clusters,
+      users,
+      contexts: kc.contexts,
+      currentContext: kc.getCurrentContext(),
+    });
+    return next;
+  }
+  return kc;
+}
+
+const APPLY = { 'Content-Type': k8s.PatchStrategy.ServerSideApply };
+const MERGE = { 'Content-Type': k8s.PatchStrategy.MergePatch };
+
+function headerOptions(headers: Record<string, string>) {
+  let opts: ReturnType<typeof k8s.setHeaderOptions> | undefined;
+  for (const [k, v] of Object.entries(headers)) opts = k8s.setHeaderOptions(k, v, opts);
+  return opts;
+}
+
+/** Reads, lists and writes one custom resource kind. */
+export class ResourceClient<T extends ObjectLike> {
+  private readonly api: k8s.CustomObjectsApi;
+
+  constructor(
+    kc: k8s.KubeConfig,
+    readonly resource: ResourceDescriptor,
+    /** The field manager of every write, e.g. source-controller. */
+    readonly fieldManager: string,
+  ) {
+    this.api = kc.makeApiClient(k8s.CustomObjectsApi);
+  }
+
+  async get(namespace: string, name: string): Promise<T> {
+    const { group, version, plural } = this.resource;
+    return (await this.api.getNamespacedCustomObject({ group, version, namespace, plural, name })) as T;
+  }
+
+  async list(namespace?: string, labelSelector?: string): Promise<T[]> {
+    const { group, version, plural } = this.resource;
+    const res = (
+      namespace
+        ? await this.api.listNamespacedCustomObject({ group, version, namespace, plural, labelSelector })
+        : await this.api.listClusterCustomObject({ group, version, plural, labelSelector })
+    ) as { items: T[] };
+    return res.items;
+  }
+
+  /**
+   * Server-side applies `status` as this controller's field manager. Only the fields given are
+   * owned, so two controllers (or a controller and `moor`) can write different status fields.
+   */
+  async applyStatus(namespace: string, name: string, status: object): Promise<T> {
+    const { group, version, plural, kind } = this.resource;
+    const body = { apiVersion: apiVersionOf(this.resource), kind, metadata: { name, namespace }, status };
+    return (await this.api.patchNamespacedCustomObjectStatus(
+      { group, version, namespace, plural, name, body, fieldManager: this.fieldManager, force: true },
+      headerOptions(APPLY),
+    )) as T;
+  }
+
+  /** A JSON merge patch of metadata guarded by resourceVersion: fails with 409 on a concurrent change. */
+  async patchMetadata(obj: T, metadata: Partial<ObjectMetaLike>): Promise<T> {
+    const { group, version, plural } = this.resource;
+    const namespace = obj.metadata?.namespace as string;
+    const name = obj.metadata?.name as string;
+    const body = { metadata: { ...metadata, resourceVersion: obj.metadata?.resourceVersion } };
+    return (await this.api.patchNamespacedCustomObject(
+      { group, version, namespace, plural, name, body, fieldManager: this.fieldManager },
+      headerOptions(MERGE),
+    )) as T;
+  }
+
+  async addFinalizer(obj: T, finalizer: string): Promise<T> {
+    const current = obj.metadata?.finalizers ?? [];
+    if (current.includes(finalizer)) return obj;
+    return this.patchMetadata(obj, { finalizers: [...current, finalizer] });
+  }
+
+  async removeFinalizer(obj: T, finalizer: string): Promise<T> {
+    const current = obj.metadata?.finalizers ?? [];
+    if (!current.includes(finalizer)) return obj;
+    return this.patchMetadata(obj, { finalizers: current.filter((f) => f !== finalizer) });
+  }
+}
