@@ -1,1 +1,2 @@
-export {};
+export * from './artifact/index.js';
+export * from './git/index.js';
