@@ -1,9 +1,10 @@
 // The sandbox's components: what each one runs, which ports it owns, and how to tell it is up.
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import type { Layout, PortName, Ports } from './layout.ts';
+import { type Layout, type PortName, type Ports, repoRoot } from './layout.ts';
 import type { ProcessSpec } from './processes.ts';
 
 export interface Component {
@@ -14,6 +15,10 @@ export interface Component {
   healthy(ctx: Context): Promise<boolean>;
   /** Where a person reaches it, for `status`. */
   address(ctx: Context): string;
+  /** Changes when the code it runs changes; a running process with another one is restarted. */
+  fingerprint?(): string;
+  /** Starts once the cluster is up and Moor's CRDs are installed. */
+  needsCluster?: boolean;
 }
 
 export interface Context {
@@ -250,6 +255,52 @@ export const webhookSink: Component = {
   address: ({ ports }) => url(ports.webhookSink),
 };
 
+/** A hash of the built JavaScript a controller runs: its own dist/ and the shared packages'. */
+function distFingerprint(dirs: string[]): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.js')) hash.update(p).update(readFileSync(p));
+    }
+  };
+  for (const d of dirs) walk(join(repoRoot, d, 'dist'));
+  return hash.digest('hex').slice(0, 16);
+}
+
+const SHARED_PACKAGES = ['packages/api', 'packages/bus', 'packages/runtime'];
+
+/** Objects labelled moor.dev/shard belong to a test's own controller instance, not the sandbox's. */
+const SANDBOX_SHARD_SELECTOR = '!moor.dev/shard';
+
+export const sourceController: Component = {
+  name: 'source-controller',
+  ports: ['sourceArtifacts', 'sourceProbes'],
+  needsCluster: true,
+  spec: ({ layout, ports }) => ({
+    name: 'source-controller',
+    command: process.execPath,
+    args: [
+      join(repoRoot, 'controllers/source/dist/main.js'),
+      `--kubeconfig=${layout.kubeconfig}`,
+      `--storage-path=${join(layout.dir, 'source-controller')}`,
+      `--storage-addr=127.0.0.1:${ports.sourceArtifacts}`,
+      `--storage-adv-addr=127.0.0.1:${ports.sourceArtifacts}`,
+      `--probe-addr=127.0.0.1:${ports.sourceProbes}`,
+      `--nats-url=nats://127.0.0.1:${ports.nats}`,
+      `--watch-label-selector=${SANDBOX_SHARD_SELECTOR}`,
+      '--leader-elect',
+      '--leader-election-namespace=moor-system',
+      '--artifact-retention-ttl=10m',
+    ],
+  }),
+  healthy: async ({ ports }) => ok(await get(url(ports.sourceProbes, '/readyz'))),
+  address: ({ ports }) => url(ports.sourceArtifacts),
+  fingerprint: () => distFingerprint(['controllers/source', ...SHARED_PACKAGES]),
+};
+
 /** In start order; `down` stops them in reverse. */
 export const COMPONENTS: Component[] = [
   etcd,
@@ -260,4 +311,5 @@ export const COMPONENTS: Component[] = [
   nats,
   gitServer,
   webhookSink,
+  sourceController,
 ];

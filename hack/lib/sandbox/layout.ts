@@ -66,6 +66,8 @@ export const PORT_NAMES = [
   'natsMonitor',
   'git',
   'webhookSink',
+  'sourceArtifacts',
+  'sourceProbes',
 ] as const;
 export type PortName = (typeof PORT_NAMES)[number];
 export type Ports = Record<PortName, number>;

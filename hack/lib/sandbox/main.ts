@@ -14,7 +14,7 @@ import {
   writeState,
 } from './layout.ts';
 import { ensurePki, kubeconfig } from './pki.ts';
-import { runningPid, start, stop, tailLog } from './processes.ts';
+import { readPid, runningPid, start, stop, tailLog } from './processes.ts';
 
 const CONTEXT = 'moor-sandbox';
 const FAKE_NODES = ['moor-worker-0', 'moor-worker-1'];
@@ -44,13 +44,19 @@ async function waitHealthy(c: Component, ctx: Context, timeoutMs: number): Promi
 }
 
 async function ensureRunning(c: Component, ctx: Context, timeoutMs = 60_000): Promise<void> {
+  const fingerprint = c.fingerprint?.();
   if (runningPid(ctx.layout, c.name) !== undefined) {
-    if (await c.healthy(ctx)) return;
-    await waitHealthy(c, ctx, timeoutMs);
-    return;
+    if (fingerprint && readPid(ctx.layout, c.name)?.fingerprint !== fingerprint) {
+      say(`${c.name}: its code changed; restarting`);
+      await stop(ctx.layout, c.name);
+    } else {
+      if (await c.healthy(ctx)) return;
+      await waitHealthy(c, ctx, timeoutMs);
+      return;
+    }
   }
   const t = Date.now();
-  start(ctx.layout, c.spec(ctx));
+  start(ctx.layout, c.spec(ctx), fingerprint);
   await waitHealthy(c, ctx, timeoutMs);
   say(`${c.name} up in ${((Date.now() - t) / 1000).toFixed(1)}s at ${c.address(ctx)}`);
 }
@@ -149,7 +155,13 @@ async function up(): Promise<void> {
   );
   kubectl(l, ['wait', '--for=condition=Ready', '--timeout=60s', ...FAKE_NODES.map((n) => `node/${n}`)]);
   installCrds(l);
+  kubectl(
+    l,
+    ['apply', '--server-side', '--field-manager=moor-sandbox', '-f', '-'],
+    'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: moor-system\n',
+  );
   await services;
+  for (const c of COMPONENTS.filter((c) => c.needsCluster)) await ensureRunning(c, ctx);
   say(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s; use it with: eval "$(hack/sandbox env)"`);
 }
 

@@ -21,7 +21,8 @@ export interface EventInput {
 export interface EventRecorderOptions {
   controller: string;
   instance: string;
-  bus?: Bus;
+  /** The bus, or a getter for one that may connect later (NATS down at start). */
+  bus?: Bus | (() => Bus | undefined);
   log: Logger;
   clock?: Clock;
 }
@@ -61,13 +62,18 @@ export class EventRecorder {
       this.recordKubernetesEvent(event).catch((err: unknown) =>
         this.opts.log.warn({ err, reason: event.reason }, 'could not record the Kubernetes Event'),
       ),
-      this.opts.bus
+      this.bus()
         ?.publishEvent(event)
         .catch((err: unknown) =>
           this.opts.log.warn({ err, reason: event.reason }, 'could not publish the event on NATS'),
         ),
     ]);
     return event;
+  }
+
+  private bus(): Bus | undefined {
+    const b = this.opts.bus;
+    return typeof b === 'function' ? b() : b;
   }
 
   private async recordKubernetesEvent(event: MoorEvent): Promise<void> {

@@ -10,7 +10,7 @@
  *   understands (410 → relist).
  */
 import { CustomObjectsApi, type KubeConfig, type KubernetesObject, Watch } from '@kubernetes/client-node';
-import type { ListResult, ListWatch, WatchEvent, WatchHandle } from './cache.js';
+import type { CachedObject, ListResult, ListWatch, WatchEvent, WatchHandle } from './cache.js';
 
 export interface WatchedResource {
   /** API group; the core group ("") is not served by CustomObjectsApi and is rejected. */
@@ -29,7 +29,7 @@ export function resourcePath(resource: WatchedResource): string {
   return `/apis/${resource.group}/${resource.version}${namespace}/${resource.plural}`;
 }
 
-export function kubeListWatch<T extends KubernetesObject>(
+export function kubeListWatch<T extends CachedObject>(
   kubeConfig: KubeConfig,
   resource: WatchedResource,
 ): ListWatch<T> {
