@@ -1,5 +1,6 @@
 export * from './env.js';
 export * from './git.js';
 export * from './kube.js';
+export * from './moor.js';
 export * from './processes.js';
 export * from './wait.js';
