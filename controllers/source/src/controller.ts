@@ -108,6 +108,15 @@ export async function startSourceController(
     ...(config.watchLabelSelector ? { labelSelector: config.watchLabelSelector } : {}),
     ...(config.watchNamespace ? { namespace: config.watchNamespace } : {}),
   });
+  // A new artifact of an included GitRepository re-packages the ones that include it.
+  controller.cache.on('update', (before, after) => {
+    if (before.status?.artifact?.digest === after.status?.artifact?.digest) return;
+    const ns = after.metadata.namespace as string;
+    for (const r of controller.cache.list(ns)) {
+      if (r.spec.include?.some((i) => i.repository.name === after.metadata.name))
+        controller.enqueue(`${ns}/${r.metadata.name}`);
+    }
+  });
   let stopRequests: (() => Promise<void>) | undefined;
   const requestListener = {
     start: async () => {

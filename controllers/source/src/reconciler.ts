@@ -37,10 +37,11 @@ import {
   systemClock,
   toReconcileError,
 } from '@moor/runtime';
-import { artifactPath, garbageCollect, packageCommit } from './artifact/index.js';
+import { artifactPath, type ExtraFile, garbageCollect, packageCommit } from './artifact/index.js';
 import type { ArtifactServer } from './artifact-server.js';
 import { readCredentials } from './credentials.js';
 import { fetchRevision, GitError, type ResolvedRef, redactUrl, resolveRemoteRef } from './git/index.js';
+import { type CurrentInclude, currentIncludes, downloadIncludes } from './include.js';
 
 export const FINALIZER = 'source.moor.dev/finalizer';
 const KIND_DIR = 'gitrepository';
@@ -152,7 +153,8 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       const resolved = await resolveRemoteRef({ ...remote, ...(ref ? { ref } : {}) });
       const log = ctx.log.child({ revision: resolved.revision });
 
-      if (await this.upToDate(repo, status, resolved)) {
+      const includes = await currentIncludes(repo, this.opts.client);
+      if (await this.upToDate(repo, status, resolved, includes)) {
         log.debug('artifact up to date; nothing fetched');
         outcome = { ok: true, message: `stored artifact for revision '${resolved.revision}'` };
       } else {
@@ -162,13 +164,16 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
           gitdir: this.gitdir(repo),
           resolved,
         });
-        const artifact = await this.store(repo, fetched);
+        const extra = includes.length > 0 ? await downloadIncludes(includes, ctx.signal) : [];
+        const artifact = await this.store(repo, fetched, extra);
         log.info(
           { digest: artifact.digest, size: artifact.size, bytesReceived: fetched.bytesReceived },
           'stored new artifact',
         );
         status.artifact = artifact;
         status.observedIgnore = repo.spec.ignore;
+        status.includedArtifacts = includes.length > 0 ? includes.map((i) => i.artifact) : undefined;
+        status.observedInclude = repo.spec.include;
         newArtifact = artifact;
         outcome = { ok: true, message: `stored artifact for revision '${artifact.revision}'` };
       }
@@ -234,20 +239,28 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     return { requeueAfterMs: jitter(intervalMs) };
   }
 
-  /** Same revision, same ignore rules, and the file is still on disk: nothing to fetch. */
+  /** Same revision, ignore rules and included artifacts, and the file is still on disk: nothing to do. */
   private async upToDate(
     repo: GitRepository,
     status: GitRepositoryStatus,
     resolved: ResolvedRef,
+    includes: readonly CurrentInclude[],
   ): Promise<boolean> {
     const a = status.artifact;
     if (!a || a.revision !== resolved.revision || status.observedIgnore !== repo.spec.ignore) return false;
+    // Included artifacts count too: a new one of theirs means repackaging ours.
+    const wanted = JSON.stringify(includes.map((i) => i.artifact.digest));
+    const had = JSON.stringify((status.includedArtifacts ?? []).map((i) => i.digest));
+    const includeSpec =
+      JSON.stringify(status.observedInclude ?? []) === JSON.stringify(repo.spec.include ?? []);
+    if (wanted !== had || !includeSpec) return false;
     return existsSync(join(this.opts.storagePath, a.path));
   }
 
   private async store(
     repo: GitRepository,
     fetched: { commit: string; revision: string; gitdir: string },
+    extra: readonly ExtraFile[],
   ): Promise<GitRepositoryArtifact> {
     const rel = artifactPath(
       KIND_DIR,
@@ -261,6 +274,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       commit: fetched.commit,
       destination,
       ...(repo.spec.ignore !== undefined ? { ignore: repo.spec.ignore } : {}),
+      extra,
     });
     const st = await stat(destination);
     this.opts.artifactServer?.remember(rel, info.digest, st.mtimeMs, st.size);

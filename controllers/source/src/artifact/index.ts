@@ -1,6 +1,7 @@
 export { DEFAULT_EXCLUSIONS, ExclusionMatcher, type IgnoreScope, SOURCE_IGNORE_FILE } from './exclusions.js';
 export {
   type ArtifactInfo,
+  type ExtraFile,
   type PackageOptions,
   packageCommit,
   selectFiles,

@@ -40,6 +40,29 @@ export interface PackageOptions {
   ignore?: string;
   /** gzip level; default 6 (like `gzip`/`tar czf`). */
   level?: number;
+  /** Entries from elsewhere (spec.include); they replace tree entries of the same path. */
+  extra?: readonly ExtraFile[];
+}
+
+/** An archive entry whose content is already in memory (an included artifact's file). */
+export interface ExtraFile {
+  path: string;
+  type: 'file' | 'symlink';
+  mode: number;
+  /** File content; for a symlink, its target. */
+  data: Buffer;
+}
+
+type Entry = { kind: 'tree'; file: TreeFile } | { kind: 'extra'; file: ExtraFile };
+
+const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/** Tree files and extra files in one path-sorted list; an extra file wins over a tree file of the same path. */
+function mergeEntries(files: readonly TreeFile[], extra: readonly ExtraFile[]): Entry[] {
+  const merged = new Map<string, Entry>();
+  for (const f of files) merged.set(f.path, { kind: 'tree', file: f });
+  for (const f of extra) merged.set(f.path, { kind: 'extra', file: f });
+  return [...merged.values()].sort((a, b) => byPath(a.file, b.file));
 }
 
 const MODE_TREE = 0o040000;
@@ -76,11 +99,15 @@ export async function selectFiles(
   };
   const root = await store.commitTree(await store.peelToCommit(commit));
   await walk(root, '', []);
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return files.sort(byPath);
 }
 
 /** The uncompressed tar stream of `files`, in ~1 MiB chunks. */
-export async function* tarStream(store: ObjectStore, files: readonly TreeFile[]): AsyncGenerator<Buffer> {
+export async function* tarStream(
+  store: ObjectStore,
+  files: readonly TreeFile[],
+  extra: readonly ExtraFile[] = [],
+): AsyncGenerator<Buffer> {
   const CHUNK = 1 << 20;
   let parts: Buffer[] = [];
   let pending = 0;
@@ -89,13 +116,16 @@ export async function* tarStream(store: ObjectStore, files: readonly TreeFile[])
     parts.push(b);
     pending += b.length;
   };
-  for (const f of files) {
-    const blob = await store.readTyped(f.oid, 'blob');
-    const entry: TarEntry =
+  for (const entry of extra.length > 0
+    ? mergeEntries(files, extra)
+    : files.map((file) => ({ kind: 'tree' as const, file }))) {
+    const f = entry.file;
+    const blob = entry.kind === 'tree' ? await store.readTyped(entry.file.oid, 'blob') : entry.file.data;
+    const header: TarEntry =
       f.type === 'symlink'
         ? { path: f.path, type: 'symlink', mode: f.mode, size: 0, linkname: blob.toString('utf8') }
         : { path: f.path, type: 'file', mode: f.mode, size: blob.length };
-    for (const h of encodeHeader(entry)) push(h);
+    for (const h of encodeHeader(header)) push(h);
     if (f.type === 'file') {
       push(blob);
       push(padding(blob.length));
@@ -114,8 +144,10 @@ export async function* tarStream(store: ObjectStore, files: readonly TreeFile[])
 export async function packageCommit(options: PackageOptions): Promise<ArtifactInfo> {
   const store = typeof options.gitdir === 'string' ? await ObjectStore.open(options.gitdir) : options.gitdir;
   const files = await selectFiles(store, options.commit, options.ignore);
-  const written = await writeFileAtomic(options.destination, Readable.from(tarStream(store, files)), [
+  const extra = options.extra ?? [];
+  const written = await writeFileAtomic(options.destination, Readable.from(tarStream(store, files, extra)), [
     createGzip({ level: options.level ?? 6 }),
   ]);
-  return { digest: written.digest, size: written.size, fileCount: files.length };
+  const fileCount = extra.length > 0 ? mergeEntries(files, extra).length : files.length;
+  return { digest: written.digest, size: written.size, fileCount };
 }
