@@ -1,8 +1,23 @@
 // The bus against the sandbox's real NATS: events are stored once per id, the latest artifact
 // per source reaches a late subscriber, and reconcile requests reach their kind's listeners.
 import { randomUUID } from 'node:crypto';
-import { EVENT_SCHEMA_VERSION, type MoorEvent, type ReconcileRequest } from '@moor/api';
-import { Bus, eventSubject, Streams } from '@moor/bus';
+import {
+  EVENT_SCHEMA_VERSION,
+  HISTORY_SCHEMA_VERSION,
+  historyRecordId,
+  type MoorEvent,
+  type ReconcileRecord,
+  type ReconcileRequest,
+} from '@moor/api';
+import {
+  Bus,
+  eventSubject,
+  findHistoryRecord,
+  historySubject,
+  readHistory,
+  Streams,
+  writeHistory,
+} from '@moor/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxEnv, uniqueName, waitFor } from '../harness/index.js';
 
@@ -99,5 +114,46 @@ describe('the NATS bus', () => {
     expect(other).toEqual([]);
     await a.stop();
     await b.stop();
+  });
+
+  it('keeps reconcile history per Kustomization, readable by limit, time and id', async () => {
+    const ks = { namespace: uniqueName('hist'), name: 'shop' };
+    const record = (n: number, startedAt: Date): ReconcileRecord => ({
+      schema: HISTORY_SCHEMA_VERSION,
+      id: historyRecordId(startedAt.getTime(), `r${n}`),
+      kustomization: ks,
+      trigger: n === 0 ? 'NewRevision' : 'Drift',
+      revision: `main@sha1:${n}`,
+      startedAt: startedAt.toISOString(),
+      durationMs: 10 * n,
+      result: n === 0 ? 'Succeeded' : 'DriftCorrected',
+      changes: [],
+      pruned: [],
+      drift: [],
+      errors: [],
+      appliedBy: { controller: 'test' },
+    });
+    const before = new Date();
+    const records = [0, 1, 2].map((n) => record(n, new Date(before.getTime() + n)));
+    for (const r of records) await writeHistory(bus.js, r);
+    await writeHistory(bus.js, records[2] as ReconcileRecord); // a retried write is stored once
+
+    expect((await readHistory(bus.js, { kustomization: ks })).map((r) => r.id)).toEqual(
+      records.map((r) => r.id),
+    );
+    expect((await readHistory(bus.js, { kustomization: ks, limit: 2 })).map((r) => r.id)).toEqual(
+      records.slice(1).map((r) => r.id),
+    );
+    expect(await findHistoryRecord(bus.js, records[1]?.id as string)).toEqual(records[1]);
+    expect(await findHistoryRecord(bus.js, 'no-such-id')).toBeUndefined();
+
+    // A record of a schema this reader does not know is an error that says so.
+    await bus.js.publish(
+      historySubject({ kind: 'Kustomization', ...ks }),
+      JSON.stringify({ schema: 'moor.dev/history/v9' }),
+    );
+    await expect(readHistory(bus.js, { kustomization: ks })).rejects.toThrow(
+      /moor\.dev\/history\/v9.*upgrade the reader/,
+    );
   });
 });

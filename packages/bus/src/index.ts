@@ -1,3 +1,4 @@
 export * from './bus.js';
+export * from './history.js';
 export * from './streams.js';
 export * from './subjects.js';
