@@ -1,1 +1,12 @@
-export {};
+export * from './apply/index.js';
+export {
+  type ArtifactInput,
+  BuildError,
+  type BuildOptions,
+  type BuildResult,
+  type BuiltObject,
+  build,
+  type ObjectRef as BuildObjectRef,
+  type OverlaySpec,
+  verifyDigest,
+} from './build/index.js';

@@ -9,6 +9,7 @@ export * from './errors.js';
 export * from './event-recorder.js';
 export * from './http.js';
 export * from './jitter.js';
+export * from './kstatus.js';
 export * from './kube.js';
 export * from './kube-listwatch.js';
 export * from './leader-election.js';
