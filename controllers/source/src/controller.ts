@@ -3,10 +3,10 @@
 // election. `startSourceController` is what main.ts runs and what tests start in-process.
 import { mkdir } from 'node:fs/promises';
 import { type GitRepository, GitRepositoryResource } from '@moor/api';
-import { Bus } from '@moor/bus';
 import {
   Controller,
   ControllerMetrics,
+  connectBusInBackground,
   createLogger,
   EventRecorder,
   errorMessage,
@@ -29,39 +29,6 @@ export interface SourceController {
   stop(): Promise<void>;
 }
 
-/** Connects to NATS now, or keeps trying in the background: the controller works without it. */
-function busInBackground(
-  url: string | undefined,
-  log: Logger,
-): { current: () => Bus | undefined; close: () => Promise<void> } {
-  let bus: Bus | undefined;
-  let closed = false;
-  let timer: NodeJS.Timeout | undefined;
-  const attempt = async (): Promise<void> => {
-    if (!url || closed) return;
-    try {
-      bus = await Bus.connect({ servers: url, name: CONTROLLER_NAME });
-      if (closed) await bus.close();
-      else log.info({ nats: url }, 'connected to NATS');
-    } catch (err) {
-      log.warn(
-        { err: errorMessage(err) },
-        'NATS unreachable; retrying in 5s (events and announcements wait)',
-      );
-      timer = setTimeout(() => void attempt(), 5000);
-    }
-  };
-  void attempt();
-  return {
-    current: () => bus,
-    close: async () => {
-      closed = true;
-      clearTimeout(timer);
-      await bus?.close();
-    },
-  };
-}
-
 export async function startSourceController(
   config: SourceControllerConfig,
   logger?: Logger,
@@ -73,7 +40,11 @@ export async function startSourceController(
   });
   await mkdir(config.storagePath, { recursive: true });
   const metrics = new ControllerMetrics({ controller: CONTROLLER_NAME });
-  const bus = busInBackground(config.natsUrl, log);
+  const bus = connectBusInBackground({
+    ...(config.natsUrl ? { url: config.natsUrl } : {}),
+    name: CONTROLLER_NAME,
+    log,
+  });
   const artifactServer = new ArtifactServer(config.storagePath, splitHostPort(config.storageAddress), log);
   const recorder = new EventRecorder(kubeConfig, {
     controller: CONTROLLER_NAME,

@@ -1,5 +1,6 @@
 // @moor/runtime: the shared controller runtime. One module per concern; see each for the why.
 export * from './backoff.js';
+export * from './bus-connection.js';
 export * from './cache.js';
 export * from './clock.js';
 export * from './conditions.js';
@@ -7,6 +8,7 @@ export * from './controller.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './event-recorder.js';
+export * from './flags.js';
 export * from './http.js';
 export * from './jitter.js';
 export * from './kstatus.js';

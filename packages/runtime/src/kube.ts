@@ -40,26 +40,25 @@ export interface LoadKubeConfigOptions {
   impersonate?: string;
 }
 
+/** A copy of `kc` whose requests act as `user` (Kubernetes impersonation). */
+export function withImpersonation(kc: k8s.KubeConfig, user: string): k8s.KubeConfig {
+  const current = kc.getCurrentUser();
+  if (!current) throw new Error('the kubeconfig has no current user to impersonate from');
+  const next = new k8s.KubeConfig();
+  next.loadFromOptions({
+    clusters: kc.clusters,
+    users: kc.users.map((u) => (u.name === current.name ? { ...u, impersonateUser: user } : u)),
+    contexts: kc.contexts,
+    currentContext: kc.getCurrentContext(),
+  });
+  return next;
+}
+
 export function loadKubeConfig(opts: LoadKubeConfigOptions = {}): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
   if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
   else kc.loadFromDefault();
-  if (opts.impersonate) {
-    const user = kc.getCurrentUser();
-    if (!user) throw new Error('the kubeconfig has no current user to impersonate from');
-    const users = kc.users.map((u) =>
-      u.name === user.name ? { ...u, impersonateUser: opts.impersonate } : u,
-    );
-    const next = new k8s.KubeConfig();
-    next.loadFromOptions({
-      clusters: kc.clusters,
-      users,
-      contexts: kc.contexts,
-      currentContext: kc.getCurrentContext(),
-    });
-    return next;
-  }
-  return kc;
+  return opts.impersonate ? withImpersonation(kc, opts.impersonate) : kc;
 }
 
 const APPLY = { 'Content-Type': k8s.PatchStrategy.ServerSideApply };
