@@ -9,7 +9,6 @@ import {
   connectBusInBackground,
   createLogger,
   EventRecorder,
-  errorMessage,
   type Logger,
   loadKubeConfig,
   Manager,
