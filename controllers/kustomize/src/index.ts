@@ -10,3 +10,6 @@ export {
   type OverlaySpec,
   verifyDigest,
 } from './build/index.js';
+export * from './config.js';
+export * from './controller.js';
+export * from './reconciler.js';

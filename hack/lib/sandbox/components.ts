@@ -301,6 +301,30 @@ export const sourceController: Component = {
   fingerprint: () => distFingerprint(['controllers/source', ...SHARED_PACKAGES]),
 };
 
+export const kustomizeController: Component = {
+  name: 'kustomize-controller',
+  ports: ['kustomizeProbes'],
+  needsCluster: true,
+  spec: ({ layout, ports, tool }) => ({
+    name: 'kustomize-controller',
+    command: process.execPath,
+    args: [
+      join(repoRoot, 'controllers/kustomize/dist/main.js'),
+      `--kubeconfig=${layout.kubeconfig}`,
+      `--probe-addr=127.0.0.1:${ports.kustomizeProbes}`,
+      `--nats-url=nats://127.0.0.1:${ports.nats}`,
+      `--watch-label-selector=${SANDBOX_SHARD_SELECTOR}`,
+      `--kustomize-binary=${tool('kustomize')}`,
+      `--work-dir=${join(layout.dir, 'kustomize-controller')}`,
+      '--leader-elect',
+      '--leader-election-namespace=moor-system',
+    ],
+  }),
+  healthy: async ({ ports }) => ok(await get(url(ports.kustomizeProbes, '/readyz'))),
+  address: ({ ports }) => url(ports.kustomizeProbes, '/metrics'),
+  fingerprint: () => distFingerprint(['controllers/kustomize', ...SHARED_PACKAGES]),
+};
+
 /** In start order; `down` stops them in reverse. */
 export const COMPONENTS: Component[] = [
   etcd,
@@ -312,4 +336,5 @@ export const COMPONENTS: Component[] = [
   gitServer,
   webhookSink,
   sourceController,
+  kustomizeController,
 ];

@@ -68,6 +68,7 @@ export const PORT_NAMES = [
   'webhookSink',
   'sourceArtifacts',
   'sourceProbes',
+  'kustomizeProbes',
 ] as const;
 export type PortName = (typeof PORT_NAMES)[number];
 export type Ports = Record<PortName, number>;

@@ -123,6 +123,18 @@ export class ResourceClient<T extends ObjectLike> {
     )) as T;
   }
 
+  /** A JSON merge patch guarded by resourceVersion (null removes a key). */
+  async mergePatch(obj: T, patch: { metadata?: Record<string, unknown>; [k: string]: unknown }): Promise<T> {
+    const { group, version, plural } = this.resource;
+    const namespace = obj.metadata?.namespace as string;
+    const name = obj.metadata?.name as string;
+    const body = { ...patch, metadata: { ...patch.metadata, resourceVersion: obj.metadata?.resourceVersion } };
+    return (await this.api.patchNamespacedCustomObject(
+      { group, version, namespace, plural, name, body, fieldManager: this.fieldManager },
+      headerOptions(MERGE),
+    )) as T;
+  }
+
   async addFinalizer(obj: T, finalizer: string): Promise<T> {
     const current = obj.metadata?.finalizers ?? [];
     if (current.includes(finalizer)) return obj;

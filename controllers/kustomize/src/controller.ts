@@ -1,0 +1,214 @@
+// Wires the kustomize controller: the Kustomization controller; what wakes a Kustomization
+// (a NATS artifact announcement at once, the GitRepository watch as the fallback when NATS is
+// down, a dependency becoming ready, drift, a reconcile request); the drift watcher; probes.
+import { mkdir } from 'node:fs/promises';
+import {
+  ConditionType,
+  type GitRepository,
+  GitRepositoryResource,
+  type Kustomization,
+  KustomizationResource,
+} from '@moor/api';
+import {
+  Controller,
+  ControllerMetrics,
+  connectBusInBackground,
+  createLogger,
+  EventRecorder,
+  errorMessage,
+  InformerCache,
+  kubeListWatch,
+  type Logger,
+  loadKubeConfig,
+  Manager,
+  ResourceClient,
+} from '@moor/runtime';
+import type { KustomizeControllerConfig } from './config.js';
+import { DriftWatcher, kubeListWatchFactory } from './drift/index.js';
+import { sourceKey } from './inputs.js';
+import { FINALIZER, KustomizationReconciler } from './reconciler.js';
+
+export const CONTROLLER_NAME = 'kustomize-controller';
+
+export interface KustomizeController {
+  manager: Manager;
+  controller: Controller<Kustomization>;
+  stop(): Promise<void>;
+}
+
+export async function startKustomizeController(
+  config: KustomizeControllerConfig,
+  logger?: Logger,
+): Promise<KustomizeController> {
+  const log = logger ?? createLogger({ level: config.logLevel, controller: CONTROLLER_NAME });
+  const kubeConfig = loadKubeConfig({
+    ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+    ...(config.impersonate ? { impersonate: config.impersonate } : {}),
+  });
+  if (config.workDir) await mkdir(config.workDir, { recursive: true });
+  const metrics = new ControllerMetrics({ controller: CONTROLLER_NAME });
+  const bus = connectBusInBackground({
+    ...(config.natsUrl ? { url: config.natsUrl } : {}),
+    name: CONTROLLER_NAME,
+    log,
+  });
+  const instance = process.env.HOSTNAME ?? 'local';
+  const recorder = new EventRecorder(kubeConfig, {
+    controller: CONTROLLER_NAME,
+    instance,
+    bus: bus.current,
+    log,
+  });
+  const kustomizations = new ResourceClient<Kustomization>(
+    kubeConfig,
+    KustomizationResource,
+    CONTROLLER_NAME,
+  );
+  const sources = new ResourceClient<GitRepository>(kubeConfig, GitRepositoryResource, CONTROLLER_NAME);
+
+  let controller: Controller<Kustomization> | undefined;
+  const enqueue = (key: string) => controller?.enqueue(key);
+  const drift = new DriftWatcher({
+    listWatch: kubeListWatchFactory(kubeConfig),
+    fieldManager: config.fieldManager,
+    onDrift: (event) => {
+      const ks = controller?.cache.get(event.kustomization);
+      if (!ks) return;
+      log.info(
+        {
+          kustomization: event.kustomization,
+          object: `${event.ref.kind}/${event.ref.namespace}/${event.ref.name}`,
+          kind: event.kind,
+        },
+        'drift',
+      );
+      reconciler.noteDrift(event);
+      enqueue(event.kustomization);
+    },
+    onError: (err) => log.warn({ err: errorMessage(err) }, 'drift watch'),
+  });
+  const reconciler = new KustomizationReconciler({
+    controller: CONTROLLER_NAME,
+    instance,
+    kubeConfig,
+    kustomizations,
+    sources,
+    recorder,
+    metrics,
+    bus,
+    drift,
+    kustomizeBinary: config.kustomizeBinary,
+    fieldManager: config.fieldManager,
+    allowRemoteBases: config.allowRemoteBases,
+    ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
+    ...(config.workDir ? { workDir: config.workDir } : {}),
+  });
+  controller = new Controller<Kustomization>({
+    name: CONTROLLER_NAME,
+    resource: KustomizationResource,
+    kubeConfig,
+    reconciler,
+    log,
+    metrics,
+    finalizer: FINALIZER,
+    concurrency: config.concurrent,
+    ...(config.watchLabelSelector ? { labelSelector: config.watchLabelSelector } : {}),
+    ...(config.watchNamespace ? { namespace: config.watchNamespace } : {}),
+  });
+  const ksController = controller;
+
+  /** Every Kustomization whose source is `ns/name`. */
+  const dependentsOfSource = (namespace: string, name: string): string[] =>
+    ksController.cache
+      .list()
+      .filter((ks) => {
+        const s = sourceKey(ks);
+        return s.namespace === namespace && s.name === name;
+      })
+      .map((ks) => `${ks.metadata.namespace}/${ks.metadata.name}`);
+
+  // A dependency turning Ready wakes the Kustomizations waiting for it.
+  ksController.cache.on('update', (before, after) => {
+    const ready = (k: Kustomization) =>
+      k.status?.conditions?.some((c) => c.type === ConditionType.Ready && c.status === 'True');
+    const revisionMoved = before.status?.lastAppliedRevision !== after.status?.lastAppliedRevision;
+    if (!ready(after) || (ready(before) && !revisionMoved)) return;
+    for (const ks of ksController.cache.list()) {
+      const waits = ks.spec.dependsOn?.some(
+        (d) =>
+          d.name === after.metadata.name &&
+          (d.namespace ?? ks.metadata.namespace) === after.metadata.namespace,
+      );
+      if (waits) {
+        const key = `${ks.metadata.namespace}/${ks.metadata.name}`;
+        reconciler.dependencyWakeups.add(key);
+        enqueue(key);
+      }
+    }
+  });
+
+  // The fallback path: the GitRepository's status, when NATS announcements do not arrive.
+  const sourceCache = new InformerCache<GitRepository>(
+    kubeListWatch<GitRepository>(kubeConfig, {
+      group: GitRepositoryResource.group,
+      version: GitRepositoryResource.version,
+      plural: GitRepositoryResource.plural,
+      ...(config.watchNamespace ? { namespace: config.watchNamespace } : {}),
+    }),
+    { onError: (err) => log.warn({ err: errorMessage(err) }, 'GitRepository watch failed; retrying') },
+  );
+  sourceCache.on('update', (before, after) => {
+    if (before.status?.artifact?.revision === after.status?.artifact?.revision) return;
+    for (const key of dependentsOfSource(after.metadata.namespace as string, after.metadata.name as string))
+      enqueue(key);
+  });
+
+  const stops: Array<() => Promise<void>> = [];
+  const wakeups = {
+    start: async () => {
+      sourceCache.start();
+      bus.onConnected((b) => {
+        void b
+          .watchArtifacts((a) => {
+            for (const key of dependentsOfSource(a.source.namespace, a.source.name)) enqueue(key);
+          }, GitRepositoryResource.kind)
+          .then((w) => stops.push(() => w.stop()))
+          .catch((err: unknown) =>
+            log.warn({ err: errorMessage(err) }, 'cannot watch artifact announcements'),
+          );
+        const sub = b.onReconcileRequest(KustomizationResource.kind, (r) =>
+          enqueue(`${r.object.namespace}/${r.object.name}`),
+        );
+        stops.push(() => sub.stop());
+      });
+    },
+    stop: async () => {
+      sourceCache.stop();
+      drift.stop();
+      for (const s of stops.splice(0)) await s().catch(() => undefined);
+    },
+  };
+
+  const manager: Manager = new Manager({
+    name: CONTROLLER_NAME,
+    kubeConfig,
+    log,
+    metrics,
+    probeAddress: config.probeAddress,
+    ...(config.leaderElect ? { leaderElection: { namespace: config.leaderElectionNamespace } } : {}),
+    runnables: [wakeups, ksController],
+    readinessChecks: {
+      'watch-cache-synced': (): boolean => !manager.isLeader || ksController.cache.hasSynced(),
+    },
+  });
+  await manager.start();
+  log.info('kustomize controller started');
+  return {
+    manager,
+    controller: ksController,
+    stop: async () => {
+      await manager.stop();
+      await bus.close();
+    },
+  };
+}
