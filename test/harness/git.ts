@@ -99,6 +99,11 @@ export class TestRepo {
     await git(this.workDir, annotated ? ['tag', '-a', name, '-m', name] : ['tag', name]);
   }
 
+  /** The SHA of the work tree's HEAD. */
+  head(): Promise<string> {
+    return git(this.workDir, ['rev-parse', 'HEAD']);
+  }
+
   async revert(sha: string): Promise<string> {
     await git(this.workDir, ['revert', '--no-edit', sha]);
     return git(this.workDir, ['rev-parse', 'HEAD']);

@@ -117,10 +117,6 @@ function toChange(entry: ChangeSetEntry): ObjectChange {
   };
 }
 
-function describeEntry(e: ChangeSetEntry): string {
-  const { kind, namespace, name } = e.ref;
-  return `${kind}/${namespace ? `${namespace}/` : ''}${name} ${e.action}`;
-}
 
 export function describeDrift(d: DriftFinding): string {
   const o = d.object;
