@@ -117,7 +117,6 @@ function toChange(entry: ChangeSetEntry): ObjectChange {
   };
 }
 
-
 export function describeDrift(d: DriftFinding): string {
   const o = d.object;
   const what = `${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`;

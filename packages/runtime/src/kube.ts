@@ -128,7 +128,10 @@ export class ResourceClient<T extends ObjectLike> {
     const { group, version, plural } = this.resource;
     const namespace = obj.metadata?.namespace as string;
     const name = obj.metadata?.name as string;
-    const body = { ...patch, metadata: { ...patch.metadata, resourceVersion: obj.metadata?.resourceVersion } };
+    const body = {
+      ...patch,
+      metadata: { ...patch.metadata, resourceVersion: obj.metadata?.resourceVersion },
+    };
     return (await this.api.patchNamespacedCustomObject(
       { group, version, namespace, plural, name, body, fieldManager: this.fieldManager },
       headerOptions(MERGE),
