@@ -8,6 +8,7 @@ export interface SandboxEnv {
   MOOR_GIT_ROOT: string;
   MOOR_WEBHOOK_SINK_URL: string;
   MOOR_WEBHOOK_SINK_LOG: string;
+  MOOR_RECEIVER_URL: string;
   PATH: string;
 }
 

@@ -4,3 +4,4 @@ export * from './kube.js';
 export * from './moor.js';
 export * from './processes.js';
 export * from './wait.js';
+export * from './webhook-server.js';

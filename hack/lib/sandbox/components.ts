@@ -325,6 +325,29 @@ export const kustomizeController: Component = {
   fingerprint: () => distFingerprint(['controllers/kustomize', ...SHARED_PACKAGES]),
 };
 
+export const notificationController: Component = {
+  name: 'notification-controller',
+  ports: ['notificationProbes', 'receiver'],
+  needsCluster: true,
+  spec: ({ layout, ports }) => ({
+    name: 'notification-controller',
+    command: process.execPath,
+    args: [
+      join(repoRoot, 'controllers/notification/dist/main.js'),
+      `--kubeconfig=${layout.kubeconfig}`,
+      `--probe-addr=127.0.0.1:${ports.notificationProbes}`,
+      `--receiver-addr=127.0.0.1:${ports.receiver}`,
+      `--nats-url=nats://127.0.0.1:${ports.nats}`,
+      `--watch-label-selector=${SANDBOX_SHARD_SELECTOR}`,
+      '--leader-elect',
+      '--leader-election-namespace=moor-system',
+    ],
+  }),
+  healthy: async ({ ports }) => ok(await get(url(ports.notificationProbes, '/readyz'))),
+  address: ({ ports }) => url(ports.receiver),
+  fingerprint: () => distFingerprint(['controllers/notification', ...SHARED_PACKAGES]),
+};
+
 /** In start order; `down` stops them in reverse. */
 export const COMPONENTS: Component[] = [
   etcd,
@@ -337,4 +360,5 @@ export const COMPONENTS: Component[] = [
   webhookSink,
   sourceController,
   kustomizeController,
+  notificationController,
 ];

@@ -69,6 +69,8 @@ export const PORT_NAMES = [
   'sourceArtifacts',
   'sourceProbes',
   'kustomizeProbes',
+  'notificationProbes',
+  'receiver',
 ] as const;
 export type PortName = (typeof PORT_NAMES)[number];
 export type Ports = Record<PortName, number>;

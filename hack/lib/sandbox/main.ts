@@ -206,6 +206,7 @@ function environment(): Record<string, string> {
     MOOR_GIT_ROOT: l.gitRoot,
     MOOR_WEBHOOK_SINK_URL: `http://127.0.0.1:${ports.webhookSink}`,
     MOOR_WEBHOOK_SINK_LOG: l.sinkLog,
+    MOOR_RECEIVER_URL: `http://127.0.0.1:${ports.receiver}`,
     PATH: [toolPath, dirname(process.execPath), process.env.PATH ?? ''].filter(Boolean).join(':'),
   };
 }

@@ -73,6 +73,9 @@ export class Controller<T extends ObjectLike & CachedObject> {
   readonly queue: WorkQueue;
   private readonly abort = new AbortController();
   private readonly clock: Clock;
+  /** Reconciling only starts with `start`; the cache may run before (a standby's warm cache). */
+  private processing = false;
+  private cacheStarted = false;
 
   constructor(private readonly opts: ControllerOptions<T>) {
     this.clock = opts.clock ?? systemClock;
@@ -110,14 +113,24 @@ export class Controller<T extends ObjectLike & CachedObject> {
     });
   }
 
-  /** Starts watching and reconciling. Resolves once the cache has synced. */
-  async start(): Promise<void> {
-    this.cache.start();
+  /** Starts the watch cache only (no reconciles). Resolves once it has synced. */
+  async startCache(): Promise<void> {
+    if (!this.cacheStarted) {
+      this.cacheStarted = true;
+      this.cache.start();
+    }
     await this.cache.whenSynced();
   }
 
+  /** Starts reconciling (and watching, if not yet). Resolves once the cache has synced. */
+  async start(): Promise<void> {
+    this.processing = true;
+    await this.startCache();
+    for (const key of this.cache.keys()) this.enqueue(key);
+  }
+
   enqueue(key: string): void {
-    if (!this.queue.isShuttingDown) this.queue.add(key);
+    if (this.processing && !this.queue.isShuttingDown) this.queue.add(key);
   }
 
   /** Stops taking work; resolves when the reconciles in flight have finished. */
