@@ -63,6 +63,7 @@ export async function startNotificationController(
   const metrics = new ControllerMetrics({ controller: CONTROLLER_NAME });
   const bus = connectBusInBackground({
     ...(config.natsUrl ? { url: config.natsUrl } : {}),
+    ...(config.natsCredsFile ? { credsFile: config.natsCredsFile } : {}),
     name: CONTROLLER_NAME,
     log,
   });
@@ -107,7 +108,7 @@ export async function startNotificationController(
   });
 
   const delivery: Delivery = {
-    async send(provider: Provider, event: MoorEvent) {
+    async send(provider: Provider, event: MoorEvent, _alert: Alert, signal: AbortSignal) {
       const ns = provider.metadata.namespace as string;
       const secret = provider.spec.secretRef
         ? await readSecret(core, ns, provider.spec.secretRef.name, 'spec.secretRef')
@@ -120,6 +121,7 @@ export async function startNotificationController(
       return deliver(request, {
         timeoutMs,
         maxElapsedMs: config.deliveryGiveUpMs,
+        signal,
         ...(ca ? { caCert: ca } : {}),
       });
     },

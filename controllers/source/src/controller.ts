@@ -41,6 +41,7 @@ export async function startSourceController(
   const metrics = new ControllerMetrics({ controller: CONTROLLER_NAME });
   const bus = connectBusInBackground({
     ...(config.natsUrl ? { url: config.natsUrl } : {}),
+    ...(config.natsCredsFile ? { credsFile: config.natsCredsFile } : {}),
     name: CONTROLLER_NAME,
     log,
   });

@@ -1,5 +1,6 @@
 // NATS is an accelerator, not a dependency: a controller starts without it and keeps trying
 // in the background; events, announcements and history wait (or fall back) until it connects.
+import { readFile } from 'node:fs/promises';
 import { Bus } from '@moor/bus';
 import type { Logger } from 'pino';
 import { errorMessage } from './errors.js';
@@ -12,12 +13,16 @@ export interface BackgroundBus {
   close(): Promise<void>;
 }
 
-export function connectBusInBackground(opts: {
+export interface BackgroundBusOptions {
   url?: string;
+  /** Path of a NATS .creds file, read at each connection attempt (so a rotated file is picked up). */
+  credsFile?: string;
   name: string;
   log: Logger;
   retryMs?: number;
-}): BackgroundBus {
+}
+
+export function connectBusInBackground(opts: BackgroundBusOptions): BackgroundBus {
   let bus: Bus | undefined;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
@@ -25,7 +30,12 @@ export function connectBusInBackground(opts: {
   const attempt = async (): Promise<void> => {
     if (!opts.url || closed) return;
     try {
-      const connected = await Bus.connect({ servers: opts.url, name: opts.name });
+      const credentials = opts.credsFile ? await readFile(opts.credsFile, 'utf8') : undefined;
+      const connected = await Bus.connect({
+        servers: opts.url,
+        name: opts.name,
+        ...(credentials ? { credentials } : {}),
+      });
       if (closed) {
         await connected.close();
         return;

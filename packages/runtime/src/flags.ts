@@ -51,6 +51,7 @@ export const COMMON_FLAGS = {
   'watch-label-selector': { type: 'string', default: '' },
   'probe-addr': { type: 'string', default: '0.0.0.0:9440' },
   'nats-url': { type: 'string' },
+  'nats-creds-file': { type: 'string' },
   'leader-elect': { type: 'boolean', default: false },
   'leader-election-namespace': { type: 'string', default: 'moor-system' },
   concurrent: { type: 'string', default: '4' },
@@ -67,6 +68,8 @@ export interface CommonConfig {
   watchLabelSelector?: string;
   probeAddress: string;
   natsUrl?: string;
+  /** A NATS .creds file (production NATS with accounts); its content is never logged. */
+  natsCredsFile?: string;
   leaderElect: boolean;
   leaderElectionNamespace: string;
   concurrent: number;
@@ -85,6 +88,7 @@ export function commonConfig(values: Record<string, string | boolean | undefined
     ...(str('watch-label-selector') ? { watchLabelSelector: str('watch-label-selector') } : {}),
     probeAddress: str('probe-addr') ?? '0.0.0.0:9440',
     ...(str('nats-url') ? { natsUrl: str('nats-url') } : {}),
+    ...(str('nats-creds-file') ? { natsCredsFile: str('nats-creds-file') } : {}),
     leaderElect: values['leader-elect'] === true,
     leaderElectionNamespace: str('leader-election-namespace') ?? 'moor-system',
     concurrent: positiveInt('concurrent', values.concurrent),
