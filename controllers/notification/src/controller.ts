@@ -60,7 +60,7 @@ export async function startNotificationController(
   });
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
-  const metrics = new ControllerMetrics({ controller: CONTROLLER_NAME });
+  const metrics = new ControllerMetrics({ controller: CONTROLLER_NAME, processMetrics: true });
   const bus = connectBusInBackground({
     ...(config.natsUrl ? { url: config.natsUrl } : {}),
     ...(config.natsCredsFile ? { credsFile: config.natsCredsFile } : {}),

@@ -38,7 +38,7 @@ export async function startSourceController(
     ...(config.impersonate ? { impersonate: config.impersonate } : {}),
   });
   await mkdir(config.storagePath, { recursive: true });
-  const metrics = new ControllerMetrics({ controller: CONTROLLER_NAME });
+  const metrics = new ControllerMetrics({ controller: CONTROLLER_NAME, processMetrics: true });
   const bus = connectBusInBackground({
     ...(config.natsUrl ? { url: config.natsUrl } : {}),
     ...(config.natsCredsFile ? { credsFile: config.natsCredsFile } : {}),

@@ -3,8 +3,9 @@
 //
 // What enqueues an object: creation, a spec change (metadata.generation), a new
 // reconcile.moor.dev/requestedAt annotation, deletion, and `enqueue` (NATS requests, the
-// reconciler's own requeue-after-interval). Status-only updates do not: the controller's own
-// status writes would otherwise wake it in a loop.
+// reconciler's own requeue-after-interval). Status-only updates and finalizer changes do not:
+// the controller's own writes would otherwise wake it again (a second full reconcile of every
+// new object, for nothing).
 import type * as k8s from '@kubernetes/client-node';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '@moor/api';
 import type { Logger } from 'pino';
@@ -62,8 +63,7 @@ function wantsReconcile(before: ObjectLike, after: ObjectLike): boolean {
     a.generation !== b.generation ||
     a.annotations?.[RECONCILE_REQUESTED_AT_ANNOTATION] !==
       b.annotations?.[RECONCILE_REQUESTED_AT_ANNOTATION] ||
-    (a.deletionTimestamp !== undefined && b.deletionTimestamp === undefined) ||
-    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? [])
+    (a.deletionTimestamp !== undefined && b.deletionTimestamp === undefined)
   );
 }
 

@@ -1,6 +1,7 @@
 // Kubernetes access shared by the controllers: loading credentials, and the writes every
 // controller makes the same way (status through server-side apply with the controller's field
 // owner, finalizers through optimistic-concurrency merge patches).
+import { createHash } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 
 /** What a controller needs to address one kind of custom resource. */
@@ -40,11 +41,46 @@ export interface LoadKubeConfigOptions {
   impersonate?: string;
 }
 
+type DispatcherFactory = (cluster: k8s.Cluster | null, agentOptions: Record<string, unknown>) => unknown;
+
+/**
+ * @kubernetes/client-node 2.x creates a new undici Agent, so a new TCP and TLS connection, for
+ * every request. A controller makes thousands; this KubeConfig hands out one dispatcher per
+ * server and TLS identity instead, so connections are reused.
+ */
+export class PooledKubeConfig extends k8s.KubeConfig {
+  private readonly dispatchers = new Map<string, unknown>();
+
+  constructor() {
+    super();
+    const self = this as unknown as { createDispatcher: DispatcherFactory };
+    const create = self.createDispatcher.bind(this);
+    self.createDispatcher = (cluster, agentOptions) => {
+      const o = agentOptions;
+      const key = createHash('sha256')
+        .update(
+          JSON.stringify([
+            cluster?.server,
+            cluster?.proxyUrl,
+            String(o.ca),
+            String(o.cert),
+            String(o.key),
+            o.rejectUnauthorized,
+            o.servername,
+          ]),
+        )
+        .digest('hex');
+      if (!this.dispatchers.has(key)) this.dispatchers.set(key, create(cluster, agentOptions));
+      return this.dispatchers.get(key);
+    };
+  }
+}
+
 /** A copy of `kc` whose requests act as `user` (Kubernetes impersonation). */
 export function withImpersonation(kc: k8s.KubeConfig, user: string): k8s.KubeConfig {
   const current = kc.getCurrentUser();
   if (!current) throw new Error('the kubeconfig has no current user to impersonate from');
-  const next = new k8s.KubeConfig();
+  const next = new PooledKubeConfig();
   next.loadFromOptions({
     clusters: kc.clusters,
     users: kc.users.map((u) => (u.name === current.name ? { ...u, impersonateUser: user } : u)),
@@ -55,7 +91,7 @@ export function withImpersonation(kc: k8s.KubeConfig, user: string): k8s.KubeCon
 }
 
 export function loadKubeConfig(opts: LoadKubeConfigOptions = {}): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+  const kc = new PooledKubeConfig();
   if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
   else kc.loadFromDefault();
   return opts.impersonate ? withImpersonation(kc, opts.impersonate) : kc;

@@ -103,7 +103,8 @@ export class Manager {
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      if (this.started) for (const r of this.opts.runnables) await r.stop();
+      // Reverse start order: a controller drains its reconciles before what they use stops.
+      if (this.started) for (const r of [...this.opts.runnables].reverse()) await r.stop();
       await this.elector?.stop();
       for (const s of this.opts.services ?? []) await s.stop();
       await this.probes?.close();
