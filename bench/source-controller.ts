@@ -172,8 +172,15 @@ try {
     `${REPOS} unchanged GitRepositories at a 1m interval, over ${wall.toFixed(0)} s: CPU ${((cpu / wall) * 100).toFixed(1)}% of one core (${((cpu / ((wall / 60) * REPOS)) * 1000).toFixed(1)} ms per poll), RSS avg ${(samples.reduce((a, b) => a + b, 0) / samples.length).toFixed(0)} MiB, peak ${mem.peak.toFixed(0)} MiB`,
   );
 } finally {
-  controller.kill('SIGTERM');
+  // Delete while our controller still runs, so it finalizes (removes artifacts, purges NATS).
   await coreApi.deleteNamespace({ name: namespace }).catch(() => undefined);
+  await until(
+    async () =>
+      (await coreApi.readNamespace({ name: namespace }).catch(() => undefined)) ? undefined : true,
+    180_000,
+    `namespace ${namespace} to be deleted`,
+  ).catch((err: unknown) => console.error(`cleanup: ${(err as Error).message}`));
+  controller.kill('SIGTERM');
   rmSync(work, { recursive: true, force: true });
   for (const b of bareRepos) rmSync(b, { recursive: true, force: true });
 }

@@ -17,7 +17,7 @@ import {
   RECONCILE_REQUESTED_AT_ANNOTATION,
   Reason,
 } from '@moor/api';
-import type { Bus } from '@moor/bus';
+import { artifactSubject, type Bus, Streams } from '@moor/bus';
 import {
   type Clock,
   type ControllerMetrics,
@@ -329,7 +329,14 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
   async finalize(repo: GitRepository, ctx: ReconcileRequestContext): Promise<void> {
     await rm(this.artifactDir(repo), { recursive: true, force: true });
     await rm(this.gitdir(repo), { recursive: true, force: true });
-    ctx.log.info('removed the artifacts and the Git cache');
+    // Its last announcement would otherwise stay in MOOR_ARTIFACTS forever.
+    await this.opts
+      .bus()
+      ?.jsm.streams.purge(Streams.artifacts, { filter: artifactSubject(objectRef(repo)) })
+      .catch((err: unknown) =>
+        ctx.log.warn({ err: errorMessage(err) }, 'could not purge the artifact announcement'),
+      );
+    ctx.log.info('removed the artifacts, the Git cache and the announcement');
   }
 }
 
