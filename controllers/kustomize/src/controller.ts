@@ -46,7 +46,7 @@ export async function startKustomizeController(
     ...(config.impersonate ? { impersonate: config.impersonate } : {}),
   });
   if (config.workDir) await mkdir(config.workDir, { recursive: true });
-  const metrics = new ControllerMetrics({ controller: CONTROLLER_NAME });
+  const metrics = new ControllerMetrics({ controller: CONTROLLER_NAME, processMetrics: true });
   const bus = connectBusInBackground({
     ...(config.natsUrl ? { url: config.natsUrl } : {}),
     name: CONTROLLER_NAME,
@@ -127,8 +127,32 @@ export async function startKustomizeController(
       })
       .map((ks) => `${ks.metadata.namespace}/${ks.metadata.name}`);
 
+  // A new artifact reaches us twice, by its NATS announcement and by the GitRepository watch:
+  // one reconcile is enough. Without this, the second wake-up ran a reconcile of nothing new and
+  // recorded it in the history as an Interval reconcile that never was.
+  const wokenFor = new Map<string, string>();
+  const wakeForArtifact = (
+    namespace: string,
+    name: string,
+    artifact: { revision: string; digest?: string },
+  ) => {
+    const id = `${artifact.revision}|${artifact.digest ?? ''}`;
+    for (const key of dependentsOfSource(namespace, name)) {
+      // Already woken for it, or a reconcile already fetched it (the watch event can come late).
+      if (wokenFor.get(key) === id || reconciler.artifactSeen(key) === id) continue;
+      wokenFor.set(key, id);
+      enqueue(key);
+    }
+  };
+  ksController.cache.on('delete', (ks) => {
+    const key = `${ks.metadata.namespace}/${ks.metadata.name}`;
+    wokenFor.delete(key);
+    reconciler.forget(key);
+  });
+
   // A dependency turning Ready wakes the Kustomizations waiting for it.
-  ksController.cache.on('update', (before, after) => {
+  // (The cache calls update handlers with the new object first, then the previous one.)
+  ksController.cache.on('update', (after, before) => {
     const ready = (k: Kustomization) =>
       k.status?.conditions?.some((c) => c.type === ConditionType.Ready && c.status === 'True');
     const revisionMoved = before.status?.lastAppliedRevision !== after.status?.lastAppliedRevision;
@@ -157,10 +181,12 @@ export async function startKustomizeController(
     }),
     { onError: (err) => log.warn({ err: errorMessage(err) }, 'GitRepository watch failed; retrying') },
   );
-  sourceCache.on('update', (before, after) => {
-    if (before.status?.artifact?.revision === after.status?.artifact?.revision) return;
-    for (const key of dependentsOfSource(after.metadata.namespace as string, after.metadata.name as string))
-      enqueue(key);
+  sourceCache.on('update', (after, before) => {
+    const artifact = after.status?.artifact;
+    if (!artifact) return;
+    const previous = before.status?.artifact;
+    if (previous?.revision === artifact.revision && previous?.digest === artifact.digest) return;
+    wakeForArtifact(after.metadata.namespace as string, after.metadata.name as string, artifact);
   });
 
   const stops: Array<() => Promise<void>> = [];
@@ -169,9 +195,10 @@ export async function startKustomizeController(
       sourceCache.start();
       bus.onConnected((b) => {
         void b
-          .watchArtifacts((a) => {
-            for (const key of dependentsOfSource(a.source.namespace, a.source.name)) enqueue(key);
-          }, GitRepositoryResource.kind)
+          .watchArtifacts(
+            (a) => wakeForArtifact(a.source.namespace, a.source.name, a),
+            GitRepositoryResource.kind,
+          )
           .then((w) => stops.push(() => w.stop()))
           .catch((err: unknown) =>
             log.warn({ err: errorMessage(err) }, 'cannot watch artifact announcements'),

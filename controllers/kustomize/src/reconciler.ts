@@ -46,13 +46,16 @@ import {
   withImpersonation,
 } from '@moor/runtime';
 import {
+  ApplySetError,
   type ChangeSetEntry,
   DryRunError,
   entryOf,
   type InventoryEntry,
   type KubeObject,
+  ObjectRequestError,
   ownerLabelsFor,
   ResourceManager,
+  refOf,
   staleEntries,
 } from './apply/index.js';
 import { BuildError, type BuiltObject, build } from './build/index.js';
@@ -117,6 +120,15 @@ function toChange(entry: ChangeSetEntry): ObjectChange {
   };
 }
 
+function driftFingerprint(events: readonly DriftEvent[]): string {
+  const parts = events.map((e) => [
+    `${e.ref.group}/${e.ref.kind}/${e.ref.namespace}/${e.ref.name}`,
+    e.kind,
+    e.changes.map((c) => [c.path, c.desired, c.live]),
+  ]);
+  return JSON.stringify(parts.sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+}
+
 export function describeDrift(d: DriftFinding): string {
   const o = d.object;
   const what = `${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
@@ -132,8 +144,12 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
   private readonly builds = new Map<string, CachedBuild>();
   /** Drift reported since the last reconcile of each Kustomization. */
   private readonly pendingDrift = new Map<string, DriftEvent[]>();
+  /** Detect mode: the drift last reported per Kustomization, so it is reported once. */
+  private readonly reportedDrift = new Map<string, string>();
   /** Kustomizations woken by a dependency becoming ready. */
   readonly dependencyWakeups = new Set<string>();
+  /** The artifact (`revision|digest`) each Kustomization's latest reconcile fetched. */
+  private readonly fetchedArtifacts = new Map<string, string>();
 
   constructor(private readonly opts: KustomizationReconcilerOptions) {
     this.core = opts.kubeConfig.makeApiClient(k8s.CoreV1Api);
@@ -147,10 +163,36 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     this.pendingDrift.set(event.kustomization, list);
   }
 
+  /** The artifact (`revision|digest`) the latest reconcile of `key` fetched, if any. */
+  artifactSeen(key: string): string | undefined {
+    return this.fetchedArtifacts.get(key);
+  }
+
+  /** Forgets what is remembered about a deleted Kustomization. */
+  forget(key: string): void {
+    this.fetchedArtifacts.delete(key);
+    this.dependencyWakeups.delete(key);
+  }
+
   /** The identity a Kustomization applies as: its ServiceAccount, or the controller's own. */
   private identity(ks: Kustomization): string | undefined {
     const sa = ks.spec.serviceAccountName ?? this.opts.defaultServiceAccount;
     return sa ? `system:serviceaccount:${ks.metadata.namespace}:${sa}` : undefined;
+  }
+
+  /**
+   * Under impersonation, an API server's 403 is the ServiceAccount's missing rights, not a bad
+   * manifest: say so, naming the ServiceAccount (the per-object messages say what was denied).
+   */
+  private throwIfDenied(ks: Kustomization, err: unknown): void {
+    const identity = this.identity(ks);
+    if (!identity || !(err instanceof ApplySetError)) return;
+    if (!err.errors.some((e) => e instanceof ObjectRequestError && e.status === 403)) return;
+    const sa = ks.spec.serviceAccountName ?? this.opts.defaultServiceAccount;
+    throw new RetryableError(
+      `ServiceAccount ${ks.metadata.namespace}/${sa} (${identity}) is not allowed to apply: ${err.message}`,
+      { reason: Reasons.ImpersonationFailed, cause: err },
+    );
   }
 
   private manager(ks: Kustomization): ResourceManager {
@@ -170,13 +212,22 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     return m;
   }
 
-  private trigger(ks: Kustomization, revision: string | undefined, drift: DriftEvent[]): ReconcileTrigger {
+  private trigger(
+    ks: Kustomization,
+    revision: string | undefined,
+    drift: { reported: DriftEvent[]; found: DriftEvent[] },
+    dependencyReady: boolean,
+  ): ReconcileTrigger {
     const requested = ks.metadata.annotations?.[RECONCILE_REQUESTED_AT_ANNOTATION];
-    if (drift.length > 0) return 'Drift';
+    // A drift report woke this reconcile.
+    if (drift.reported.length > 0) return 'Drift';
     if (requested && requested !== ks.status?.lastHandledReconcileAt) return 'Manual';
+    // Before SpecChange: a Kustomization held by its dependencies has not observed its generation.
+    if (dependencyReady) return 'DependencyReady';
     if (ks.status?.observedGeneration !== ks.metadata.generation) return 'SpecChange';
     if (revision && revision !== ks.status?.lastAppliedRevision) return 'NewRevision';
-    if (this.dependencyWakeups.delete(keyOf(ks))) return 'DependencyReady';
+    // The safety net found drift no report had announced.
+    if (drift.found.length > 0) return 'Drift';
     return 'Interval';
   }
 
@@ -198,6 +249,8 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       : intervalMs;
     const timeoutMs = ks.spec.timeout ? parseDuration(ks.spec.timeout, 'spec.timeout') : intervalMs;
 
+    // Consumed here, once: trigger() runs twice (before and after the artifact is known).
+    const dependencyReady = this.dependencyWakeups.delete(key);
     const suspended = await this.handleSuspension(ks, status, ctx);
     this.opts.metrics.recordSuspended(mref, suspended.suspended);
     if (suspended.suspended) {
@@ -207,14 +260,22 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         : { requeueAfterMs: Math.max(0, suspended.untilMs - this.clock.now()) };
     }
 
-    const drift = this.pendingDrift.get(key) ?? [];
+    const reported = this.pendingDrift.get(key) ?? [];
     this.pendingDrift.delete(key);
+    // The watch caches say what is drifted now: a report may already be corrected, and drift
+    // may exist that no report has reached us for yet (an interval reconcile finds it too).
+    const current = this.opts.drift ? this.opts.drift.currentDrift(key) : reported;
+    // drift.mode Detect leaves drift in place: report it once, not again at every interval.
+    const fingerprint = driftFingerprint(current);
+    const alreadyReported =
+      current.length > 0 && reported.length === 0 && this.reportedDrift.get(key) === fingerprint;
+    const drift = alreadyReported ? [] : current;
     const driftMode = ks.spec.drift?.mode ?? 'Correct';
     const record: ReconcileRecord = {
       schema: HISTORY_SCHEMA_VERSION,
       id: historyRecordId(started, randomBytes(4).toString('hex')),
       kustomization: { namespace: mref.namespace, name: mref.name },
-      trigger: this.trigger(ks, undefined, drift),
+      trigger: this.trigger(ks, undefined, { reported, found: drift }, dependencyReady),
       startedAt: new Date(started).toISOString(),
       durationMs: 0,
       result: 'Succeeded',
@@ -238,9 +299,10 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       if (notReady) throw new RetryableError(notReady, { reason: Reasons.DependencyNotReady });
 
       const artifact = await fetchSourceArtifact(ks, this.opts.sources, ctx.signal);
+      this.fetchedArtifacts.set(key, `${artifact.revision}|${artifact.digest}`);
       record.revision = artifact.revision;
       record.digest = artifact.digest;
-      record.trigger = this.trigger(ks, artifact.revision, drift);
+      record.trigger = this.trigger(ks, artifact.revision, { reported, found: drift }, dependencyReady);
       status.lastAttemptedRevision = artifact.revision;
       const log = ctx.log.child({ revision: artifact.revision });
 
@@ -252,6 +314,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         status.lastAppliedRevision === artifact.revision &&
         status.observedGeneration === generation;
       if (reportOnly) {
+        if (drift.length > 0) this.reportedDrift.set(key, fingerprint);
         record.drift = drift.map((d) => this.finding(d, false));
         if (drift.length > 0) record.result = 'DriftDetected';
         outcome = {
@@ -271,6 +334,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         try {
           await manager.dryRunAll(inputs, { force: ks.spec.force === true });
         } catch (err) {
+          this.throwIfDenied(ks, err);
           if (err instanceof DryRunError)
             throw new RetryableError(err.message, { reason: Reasons.ValidationFailed, cause: err });
           throw err;
@@ -279,29 +343,48 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         applied = await manager
           .applyAllStaged(inputs, { force: ks.spec.force === true, signal: ctx.signal })
           .catch((err: unknown) => {
+            this.throwIfDenied(ks, err);
             throw new RetryableError(errorMessage(err), { reason: Reasons.ApplyFailed, cause: err });
           });
         record.changes = applied.map(toChange);
+        this.reportedDrift.delete(key);
         record.drift = drift.map((d) => this.finding(d, correcting));
         const newInventory = applied.map((e) => entryOf(e.ref));
 
         // Drift tracking follows what is applied now; pruned objects leave it before they go.
         this.opts.drift?.track(
           key,
-          inputs.map((i) => trackedObject(this.desiredAsApplied(i.object, ks))),
+          inputs.map((i) => trackedObject(this.desiredAsApplied(i.object, ks, applied))),
           { ignore: this.ignoreRules(ks) },
         );
 
-        const stale = staleEntries(status.inventory?.entries ?? [], newInventory);
+        // Checkpoint the inventory before prune and the health wait, which can take minutes: a
+        // controller that dies meanwhile must leave a successor every object it created, or those
+        // that a later revision drops are orphaned. The final status write below replaces it.
+        const previous = status.inventory?.entries ?? [];
+        const known = new Map(previous.map((e) => [e.id, e]));
+        for (const e of newInventory) known.set(e.id, e);
+        if (known.size !== previous.length) {
+          status.inventory = { entries: [...known.values()] };
+          await this.writeStatus(ks, status);
+        }
+
+        const stale = staleEntries(previous, newInventory);
         if (ks.spec.prune && stale.length > 0) {
           const pruned = await manager
             .prune(stale, { ownerLabels: ownerLabelsFor(mref.name, mref.namespace) })
             .catch((err: unknown) => {
+              this.throwIfDenied(ks, err);
               throw new RetryableError(errorMessage(err), { reason: Reasons.PruneFailed, cause: err });
             });
           record.pruned = pruned.deleted.map(toChange);
         }
         inventory = newInventory;
+        const waits = ks.spec.wait === true || (ks.spec.healthChecks?.length ?? 0) > 0;
+        if (waits && status.inventory && status.inventory.entries.length !== newInventory.length) {
+          status.inventory = { entries: newInventory };
+          await this.writeStatus(ks, status);
+        }
 
         const health = await this.checkHealth(ks, manager, applied, timeoutMs, ctx.signal);
         record.health = health;
@@ -418,13 +501,28 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
   }
 
   /** The object as the apply sends it: owner labels set, namespace defaulted. */
-  private desiredAsApplied(object: KubeObject, ks: Kustomization): KubeObject {
+  private desiredAsApplied(
+    object: KubeObject,
+    ks: Kustomization,
+    applied: readonly ChangeSetEntry[],
+  ): KubeObject {
     const meta = (object.metadata ?? {}) as Record<string, unknown>;
     const labels = {
       ...((meta.labels as Record<string, string> | undefined) ?? {}),
       ...ownerLabelsFor(ks.metadata.name as string, ks.metadata.namespace as string),
     };
-    return { ...object, metadata: { ...meta, labels } };
+    // A namespaced object without metadata.namespace went to the default namespace; the
+    // change set, resolved against discovery, knows which (and leaves cluster-scoped ones alone).
+    const ref = refOf(object);
+    const entry = applied.find(
+      (e) =>
+        e.ref.kind === ref.kind &&
+        e.ref.group === ref.group &&
+        e.ref.name === ref.name &&
+        (ref.namespace === '' || e.ref.namespace === ref.namespace),
+    );
+    const namespace = entry?.ref.namespace ? { namespace: entry.ref.namespace } : {};
+    return { ...object, metadata: { ...meta, ...namespace, labels } };
   }
 
   private ignoreRules(ks: Kustomization): IgnoreRule[] {
@@ -658,5 +756,6 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       );
     }
     for (const k of [...this.managers.keys()]) if (k.endsWith(`|${key}`)) this.managers.delete(k);
+    this.reportedDrift.delete(key);
   }
 }

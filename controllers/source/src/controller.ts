@@ -80,11 +80,11 @@ export async function startSourceController(
     ...(config.watchNamespace ? { namespace: config.watchNamespace } : {}),
   });
   // A new artifact of an included GitRepository re-packages the ones that include it.
-  controller.cache.on('update', (before, after) => {
-    if (before.status?.artifact?.digest === after.status?.artifact?.digest) return;
-    const ns = after.metadata.namespace as string;
+  controller.cache.on('update', (repo, previous) => {
+    if (previous.status?.artifact?.digest === repo.status?.artifact?.digest) return;
+    const ns = repo.metadata.namespace as string;
     for (const r of controller.cache.list(ns)) {
-      if (r.spec.include?.some((i) => i.repository.name === after.metadata.name))
+      if (r.spec.include?.some((i) => i.repository.name === repo.metadata.name))
         controller.enqueue(`${ns}/${r.metadata.name}`);
     }
   });

@@ -105,8 +105,8 @@ export class Controller<T extends ObjectLike & CachedObject> {
     });
     opts.metrics.observeQueueDepth(queueName, () => this.queue.length);
     this.cache.on('add', (o) => this.enqueue(objectKey(o)));
-    this.cache.on('update', (before, after) => {
-      if (wantsReconcile(before, after)) this.enqueue(objectKey(after));
+    this.cache.on('update', (object, previous) => {
+      if (wantsReconcile(previous, object)) this.enqueue(objectKey(object));
     });
     this.cache.on('delete', (o) => {
       this.opts.metrics.forgetObject(this.metricsObject(o));

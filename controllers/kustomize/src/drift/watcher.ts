@@ -300,32 +300,63 @@ export class DriftWatcher {
     }
   }
 
+  /** The drift of one tracked object against its live state (undefined: deleted), or undefined. */
+  #driftOf(
+    kustomization: string,
+    tracked: TrackedObject,
+    live: WatchedObject | undefined,
+    observedAt: number,
+  ): DriftEvent | undefined {
+    if (live === undefined)
+      return { kustomization, ref: tracked.ref, kind: 'deleted', changes: [], observedAt };
+    const claim = this.#claims.get(kustomization);
+    const drift = computeDrift(tracked.desired, live, {
+      ignore: [...this.#ignore, ...(claim?.ignore ?? [])],
+      fieldManager: this.#fieldManager,
+    });
+    const changes = (drift?.changes ?? []).filter(
+      (change) => change.inferred === true || change.manager !== this.#fieldManager,
+    );
+    if (changes.length === 0) return undefined;
+    const resourceVersion = metadataOf(live).resourceVersion;
+    return {
+      kustomization,
+      ref: tracked.ref,
+      kind: 'modified',
+      changes,
+      ...(typeof resourceVersion === 'string' && { resourceVersion }),
+      observedAt,
+    };
+  }
+
+  /**
+   * What is drifted now among the objects `kustomization` owns, from the watch caches (no API
+   * calls). A reconcile asks before applying, so whichever reconcile corrects drift names it,
+   * and a report that was already corrected names nothing.
+   */
+  currentDrift(kustomization: string): DriftEvent[] {
+    const claim = this.#claims.get(kustomization);
+    if (!claim) return [];
+    const now = this.#clock.now();
+    const found: DriftEvent[] = [];
+    for (const tracked of claim.objects) {
+      const watch = this.#watches.get(gvkKeyOf(tracked.ref));
+      if (!watch?.cache.hasSynced()) continue;
+      const { namespace, name } = tracked.ref;
+      const event = this.#driftOf(
+        kustomization,
+        tracked,
+        watch.cache.get(namespace === '' ? name : `${namespace}/${name}`),
+        now,
+      );
+      if (event) found.push(event);
+    }
+    return found;
+  }
+
   #evaluate(kustomization: string, key: string, tracked: TrackedObject, pending: Pending): void {
     const reportKey = `${kustomization}\0${key}`;
-    let event: DriftEvent | undefined;
-    if (pending.live === undefined) {
-      event = { kustomization, ref: tracked.ref, kind: 'deleted', changes: [], observedAt: pending.firstAt };
-    } else {
-      const claim = this.#claims.get(kustomization);
-      const drift = computeDrift(tracked.desired, pending.live, {
-        ignore: [...this.#ignore, ...(claim?.ignore ?? [])],
-        fieldManager: this.#fieldManager,
-      });
-      const changes = (drift?.changes ?? []).filter(
-        (change) => change.inferred === true || change.manager !== this.#fieldManager,
-      );
-      const resourceVersion = metadataOf(pending.live).resourceVersion;
-      if (changes.length > 0) {
-        event = {
-          kustomization,
-          ref: tracked.ref,
-          kind: 'modified',
-          changes,
-          ...(typeof resourceVersion === 'string' && { resourceVersion }),
-          observedAt: pending.firstAt,
-        };
-      }
-    }
+    const event = this.#driftOf(kustomization, tracked, pending.live, pending.firstAt);
     if (event === undefined) {
       this.#reported.delete(reportKey);
       return;
