@@ -100,9 +100,9 @@ export async function startNotificationController(
     reconciler: new ReceiverReconciler(kubeConfig, receiverClient),
   });
   // A Provider's readiness changes the Alerts that use it.
-  providers.cache.on('update', (_before, after) => {
-    for (const a of alerts.cache.list(after.metadata.namespace as string)) {
-      if (a.spec.providerRef.name === after.metadata.name)
+  providers.cache.on('update', (provider) => {
+    for (const a of alerts.cache.list(provider.metadata.namespace as string)) {
+      if (a.spec.providerRef.name === provider.metadata.name)
         alerts.enqueue(`${a.metadata.namespace}/${a.metadata.name}`);
     }
   });

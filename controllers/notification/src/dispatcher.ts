@@ -27,8 +27,16 @@ export const SENT_STREAM = 'MOOR_NOTIFICATIONS';
 const SENT_SUBJECT = 'moor.notifications.sent';
 
 export interface Delivery {
-  /** Sends one event through one provider; throws when it gave up. */
-  send(provider: Provider, event: MoorEvent, alert: Alert): Promise<{ attempts: number }>;
+  /**
+   * Sends one event through one provider; throws when it gave up. `signal` aborts the delivery
+   * (the dispatcher is stopping): it then throws, and the event is left for the next instance.
+   */
+  send(
+    provider: Provider,
+    event: MoorEvent,
+    alert: Alert,
+    signal: AbortSignal,
+  ): Promise<{ attempts: number }>;
 }
 
 export interface DispatcherOptions {
@@ -68,6 +76,8 @@ export class Dispatcher {
   private readonly locks = new Map<string, Promise<unknown>>();
   private inFlight = 0;
   private readonly idle: Array<() => void> = [];
+  /** Aborted by stop(): deliveries still retrying end, their events are redelivered later. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly opts: DispatcherOptions) {}
 
@@ -113,9 +123,11 @@ export class Dispatcher {
   }
 
   async stop(): Promise<void> {
+    // A provider that is down would hold a delivery (and so the shutdown) until the give-up
+    // budget: abort what is in flight and leave it unacknowledged, for the next instance.
+    this.stopping.abort();
     await this.messages?.close();
     await this.loop;
-    // Let deliveries in flight finish; their messages are acknowledged or redelivered later.
     while (this.inFlight > 0) await new Promise<void>((r) => this.idle.push(r));
   }
 
@@ -123,14 +135,28 @@ export class Dispatcher {
     // Keep the message ours while a provider retries (ack_wait is 60 s).
     const keepAlive = setInterval(() => m.working(), 20_000);
     try {
+      if (this.stopping.signal.aborted) {
+        // Received but not started before stop(): give it back at once, not after ack_wait.
+        m.nak();
+        return;
+      }
       const event = m.json<MoorEvent>();
       const matched: Alert[] = [];
       for (const alert of this.opts.alerts()) {
         if (await alertMatches(alert, event, this.opts.labelsOf)) matched.push(alert);
       }
       await Promise.all(matched.map((alert) => this.deliverOnce(alert, event)));
+      if (this.stopping.signal.aborted) {
+        // Some delivery was cut short: the next instance sends it (the others are recorded as sent).
+        m.nak();
+        return;
+      }
       m.ack();
     } catch (err) {
+      if (this.stopping.signal.aborted) {
+        m.nak();
+        return;
+      }
       this.opts.log.error({ err: errorMessage(err) }, 'could not process an event; it will be redelivered');
       m.nak(5000);
     } finally {
@@ -171,7 +197,7 @@ export class Dispatcher {
       }
       const payload = { ...event, metadata: { ...(alert.spec.eventMetadata ?? {}), ...event.metadata } };
       try {
-        const result = await this.opts.delivery.send(provider, payload, alert);
+        const result = await this.opts.delivery.send(provider, payload, alert, this.stopping.signal);
         await this.opts.bus.js.publish(
           key,
           JSON.stringify({ eventId: event.id, at: new Date().toISOString() }),
@@ -181,6 +207,10 @@ export class Dispatcher {
           'notification sent',
         );
       } catch (err) {
+        if (this.stopping.signal.aborted) {
+          log.info('stopping: delivery aborted; the event will be redelivered');
+          return;
+        }
         if (err instanceof UnsupportedEventError) {
           log.debug({ err: errorMessage(err) }, 'the provider cannot show this event; skipped');
           return;
