@@ -285,6 +285,8 @@ export const sourceController: Component = {
     args: [
       join(repoRoot, 'controllers/source/dist/main.js'),
       `--kubeconfig=${layout.kubeconfig}`,
+      // As the ServiceAccount the chart created: its RBAC is what runs.
+      `--impersonate=system:serviceaccount:moor-system:source-controller`,
       `--storage-path=${join(layout.dir, 'source-controller')}`,
       `--storage-addr=127.0.0.1:${ports.sourceArtifacts}`,
       `--storage-adv-addr=127.0.0.1:${ports.sourceArtifacts}`,
@@ -311,6 +313,8 @@ export const kustomizeController: Component = {
     args: [
       join(repoRoot, 'controllers/kustomize/dist/main.js'),
       `--kubeconfig=${layout.kubeconfig}`,
+      // As the ServiceAccount the chart created: its RBAC is what runs.
+      `--impersonate=system:serviceaccount:moor-system:kustomize-controller`,
       `--probe-addr=127.0.0.1:${ports.kustomizeProbes}`,
       `--nats-url=nats://127.0.0.1:${ports.nats}`,
       `--watch-label-selector=${SANDBOX_SHARD_SELECTOR}`,
@@ -335,6 +339,8 @@ export const notificationController: Component = {
     args: [
       join(repoRoot, 'controllers/notification/dist/main.js'),
       `--kubeconfig=${layout.kubeconfig}`,
+      // As the ServiceAccount the chart created: its RBAC is what runs.
+      `--impersonate=system:serviceaccount:moor-system:notification-controller`,
       `--probe-addr=127.0.0.1:${ports.notificationProbes}`,
       `--receiver-addr=127.0.0.1:${ports.receiver}`,
       `--nats-url=nats://127.0.0.1:${ports.nats}`,

@@ -77,6 +77,8 @@ export type Ports = Record<PortName, number>;
 
 export interface State {
   ports: Ports;
+  /** What chart and values were installed last, so a warm `up` skips helm. */
+  chartFingerprint?: string;
 }
 
 export function readState(l: Layout): State | undefined {

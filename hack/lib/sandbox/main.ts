@@ -1,8 +1,11 @@
 // hack/sandbox: up | down | status | env [--json] | logs NAME
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { installChart, RELEASE_NAMESPACE } from './chart.ts';
 import { COMPONENTS, type Component, type Context, findTool, KWOK_NODE_ANNOTATION } from './components.ts';
+import { demoObjects, NEXT_STEPS, seedDemoRepository } from './demo.ts';
 import {
   allocatePorts,
   ensureDirs,
@@ -44,7 +47,13 @@ async function waitHealthy(c: Component, ctx: Context, timeoutMs: number): Promi
 }
 
 async function ensureRunning(c: Component, ctx: Context, timeoutMs = 60_000): Promise<void> {
-  const fingerprint = c.fingerprint?.();
+  // The code it runs and the command line it runs with: a change to either restarts it.
+  const fingerprint = c.fingerprint
+    ? `${c.fingerprint()}-${createHash('sha256')
+        .update(JSON.stringify(c.spec(ctx)))
+        .digest('hex')
+        .slice(0, 8)}`
+    : undefined;
   if (runningPid(ctx.layout, c.name) !== undefined) {
     if (fingerprint && readPid(ctx.layout, c.name)?.fingerprint !== fingerprint) {
       say(`${c.name}: its code changed; restarting`);
@@ -128,7 +137,7 @@ async function up(): Promise<void> {
     const c = owner.get(name);
     return c !== undefined && runningPid(l, c.name) !== undefined;
   });
-  writeState(l, { ports });
+  writeState(l, { ...readState(l), ports });
   const server = `https://127.0.0.1:${ports.apiserver}`;
   writeFileSync(l.kubeconfig, kubeconfig(l.pki, 'admin', server, CONTEXT), { mode: 0o600 });
   for (const client of ['controller-manager', 'scheduler', 'kwok']) {
@@ -158,11 +167,37 @@ async function up(): Promise<void> {
   kubectl(
     l,
     ['apply', '--server-side', '--field-manager=moor-sandbox', '-f', '-'],
-    'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: moor-system\n',
+    `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${RELEASE_NAMESPACE}\n`,
   );
+  const chart = installChart(l, ports, readState(l)?.chartFingerprint);
+  writeState(l, { ports, chartFingerprint: chart.fingerprint });
+  if (chart.installed)
+    say('installed charts/moor into moor-system (the controllers run as its ServiceAccounts)');
   await services;
   for (const c of COMPONENTS.filter((c) => c.needsCluster)) await ensureRunning(c, ctx);
+  if (process.env.MOOR_SANDBOX_NO_DEMO !== '1') await seedDemo(l, ports);
   say(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s; use it with: eval "$(hack/sandbox env)"`);
+}
+
+async function seedDemo(l: Layout, ports: Ports): Promise<void> {
+  const url = seedDemoRepository(l, ports);
+  kubectl(l, ['apply', '--server-side', '--field-manager=moor-sandbox', '-f', '-'], demoObjects(url, ports));
+  try {
+    kubectl(l, [
+      'wait',
+      '--for=condition=Ready',
+      '--timeout=90s',
+      '-n',
+      RELEASE_NAMESPACE,
+      'kustomization/demo',
+    ]);
+  } catch (err) {
+    const detail = (err as { stderr?: string }).stderr ?? '';
+    throw new Error(
+      `the demo Kustomization did not become Ready; see hack/sandbox logs kustomize-controller\n${detail}`,
+    );
+  }
+  process.stderr.write(NEXT_STEPS);
 }
 
 async function down(): Promise<void> {
