@@ -77,6 +77,10 @@ describe('a kustomize controller killed mid-reconcile', () => {
   const first = new ControllerProcess(args);
   const second = new ControllerProcess(args);
   afterAll(async () => {
+    // Deleted while a controller of the shard still runs, so its finalizer is removed (hooks run
+    // in reverse: the namespace is deleted after this one).
+    await kustomizations.delete(ns.name, 'app').catch(() => undefined);
+    await kustomizations.waitDeleted(ns.name, 'app', 60_000).catch(() => undefined);
     await first.kill();
     await second.kill();
     rmSync(workDir, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import {
   createRepo,
   failedWith,
   freePort,
+  gitRepositories,
   isReady,
   requestReconcile,
   sandboxEnv,
@@ -28,6 +29,12 @@ describe('a source controller of our own', () => {
   const storage = mkdtempSync(join(tmpdir(), 'moor-storage-'));
   let running: SourceController | undefined;
   afterAll(async () => {
+    // Deleted while our controller still runs, so the finalizers are removed (hooks run in
+    // reverse: the namespace is deleted after this one).
+    for (const name of ['restart', 'huge']) {
+      await gitRepositories.delete(ns.name, name).catch(() => undefined);
+      await gitRepositories.waitDeleted(ns.name, name).catch(() => undefined);
+    }
     await running?.stop();
     rmSync(storage, { recursive: true, force: true });
   });

@@ -34,8 +34,8 @@ export interface HistoryQuery {
   limit?: number;
 }
 
-/** Records oldest first. Reads with an ordered consumer until it has caught up with the stream. */
-export async function readHistory(js: JetStreamClient, q: HistoryQuery = {}): Promise<ReconcileRecord[]> {
+/** The raw records, oldest first. Reads with an ordered consumer until it has caught up with the stream. */
+async function readRaw(js: JetStreamClient, q: HistoryQuery): Promise<string[]> {
   const filter = q.kustomization
     ? historySubject({ kind: KIND, ...q.kustomization })
     : channelFilter('history', KIND);
@@ -45,27 +45,46 @@ export async function readHistory(js: JetStreamClient, q: HistoryQuery = {}): Pr
       ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: q.since.toISOString() }
       : { deliver_policy: DeliverPolicy.All }),
   });
-  const records: ReconcileRecord[] = [];
+  const raw: string[] = [];
   // What is in the stream now is what we read; records written meanwhile are for the next call.
   let remaining = (await consumer.info(false)).num_pending;
   while (remaining > 0) {
     const batch = await consumer.fetch({ max_messages: Math.min(remaining, 500), expires: 5000 });
     let got = 0;
     for await (const m of batch) {
-      records.push(parseRecord(m.string()));
+      raw.push(m.string());
       got++;
       remaining = m.info.pending;
       if (remaining === 0) break;
     }
     if (got === 0) break;
   }
+  return raw;
+}
+
+/** Records oldest first. A record of a schema this reader does not know is an error that says so. */
+export async function readHistory(js: JetStreamClient, q: HistoryQuery = {}): Promise<ReconcileRecord[]> {
+  const records = (await readRaw(js, q)).map(parseRecord);
   return q.limit !== undefined ? records.slice(-q.limit) : records;
 }
 
-/** One record by id, or undefined. */
+/**
+ * One record by id, or undefined. Other Kustomizations' records it cannot read (a newer schema)
+ * are passed over: only the record asked for has to be readable.
+ */
 export async function findHistoryRecord(
   js: JetStreamClient,
   id: string,
+  since?: Date,
 ): Promise<ReconcileRecord | undefined> {
-  return (await readHistory(js)).find((r) => r.id === id);
+  for (const text of await readRaw(js, since ? { since } : {})) {
+    let candidate: { id?: unknown };
+    try {
+      candidate = JSON.parse(text) as { id?: unknown };
+    } catch {
+      continue;
+    }
+    if (candidate.id === id) return parseRecord(text);
+  }
+  return undefined;
 }
