@@ -195,7 +195,15 @@ export class Dispatcher {
         log.debug('identical event already sent in the window; skipped');
         return;
       }
-      const payload = { ...event, metadata: { ...(alert.spec.eventMetadata ?? {}), ...event.metadata } };
+      // The Alert's eventMetadata and summary travel with the event (the event's own keys win).
+      const payload = {
+        ...event,
+        metadata: {
+          ...(alert.spec.eventMetadata ?? {}),
+          ...(alert.spec.summary ? { summary: alert.spec.summary } : {}),
+          ...event.metadata,
+        },
+      };
       try {
         const result = await this.opts.delivery.send(provider, payload, alert, this.stopping.signal);
         await this.opts.bus.js.publish(

@@ -232,10 +232,12 @@ export function describeEvent(event: MoorEvent): EventDescription {
     tone = event.severity === 'error' ? 'error' : 'info';
     headline = `${o.kind} ${where}: ${humanizeReason(event.reason)}`;
   }
+  // An Alert's summary (e.g. the cluster: "prod-eu-1") leads, so every provider shows it first.
+  const summary = event.metadata.summary?.trim();
   return {
     tone,
     emoji: emoji ?? EMOJI[tone],
-    headline,
+    headline: summary ? `${summary} · ${headline}` : headline,
     object: objectPath(o),
     ...(revisionRaw ? { revision: parseRevision(revisionRaw) } : {}),
     reason: event.reason,

@@ -351,3 +351,12 @@ describe('parseHeaders', () => {
     expect(() => parseHeaders('Host: evil', 'generic')).toThrow(/cannot be set/);
   });
 });
+
+describe("an Alert's summary", () => {
+  it('leads the headline of every provider, and is absent when not set', () => {
+    const event = driftEvent(true);
+    expect(describeEvent(event).headline).toBe('Drift corrected on default/shop');
+    const withSummary = { ...event, metadata: { ...event.metadata, summary: 'prod-eu-1' } };
+    expect(describeEvent(withSummary).headline).toBe('prod-eu-1 · Drift corrected on default/shop');
+  });
+});
