@@ -11,16 +11,12 @@ import {
 } from '@moor/api';
 import {
   Controller,
-  ControllerMetrics,
-  connectBusInBackground,
-  createLogger,
-  EventRecorder,
+  controllerProcess,
   errorMessage,
   InformerCache,
   kubeListWatch,
   type Logger,
-  loadKubeConfig,
-  Manager,
+  type Manager,
   ResourceClient,
 } from '@moor/runtime';
 import type { KustomizeControllerConfig } from './config.js';
@@ -40,25 +36,10 @@ export async function startKustomizeController(
   config: KustomizeControllerConfig,
   logger?: Logger,
 ): Promise<KustomizeController> {
-  const log = logger ?? createLogger({ level: config.logLevel, controller: CONTROLLER_NAME });
-  const kubeConfig = loadKubeConfig({
-    ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
-    ...(config.impersonate ? { impersonate: config.impersonate } : {}),
-  });
+  const proc = controllerProcess(CONTROLLER_NAME, config, logger);
+  const { log, kubeConfig, metrics, bus, recorder } = proc;
   if (config.workDir) await mkdir(config.workDir, { recursive: true });
-  const metrics = new ControllerMetrics({ controller: CONTROLLER_NAME, processMetrics: true });
-  const bus = connectBusInBackground({
-    ...(config.natsUrl ? { url: config.natsUrl } : {}),
-    name: CONTROLLER_NAME,
-    log,
-  });
   const instance = process.env.HOSTNAME ?? 'local';
-  const recorder = new EventRecorder(kubeConfig, {
-    controller: CONTROLLER_NAME,
-    instance,
-    bus: bus.current,
-    log,
-  });
   const kustomizations = new ResourceClient<Kustomization>(
     kubeConfig,
     KustomizationResource,
@@ -203,10 +184,6 @@ export async function startKustomizeController(
           .catch((err: unknown) =>
             log.warn({ err: errorMessage(err) }, 'cannot watch artifact announcements'),
           );
-        const sub = b.onReconcileRequest(KustomizationResource.kind, (r) =>
-          enqueue(`${r.object.namespace}/${r.object.name}`),
-        );
-        stops.push(() => sub.stop());
       });
     },
     stop: async () => {
@@ -216,14 +193,8 @@ export async function startKustomizeController(
     },
   };
 
-  const manager: Manager = new Manager({
-    name: CONTROLLER_NAME,
-    kubeConfig,
-    log,
-    metrics,
-    probeAddress: config.probeAddress,
-    ...(config.leaderElect ? { leaderElection: { namespace: config.leaderElectionNamespace } } : {}),
-    runnables: [wakeups, ksController],
+  const manager = proc.manager({
+    runnables: [wakeups, proc.reconcileRequests(KustomizationResource.kind, enqueue), ksController],
     readinessChecks: {
       'watch-cache-synced': (): boolean => !manager.isLeader || ksController.cache.hasSynced(),
     },

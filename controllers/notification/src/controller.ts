@@ -15,14 +15,10 @@ import {
 } from '@moor/api';
 import {
   Controller,
-  ControllerMetrics,
-  connectBusInBackground,
-  createLogger,
-  EventRecorder,
+  controllerProcess,
   errorMessage,
   type Logger,
-  loadKubeConfig,
-  Manager,
+  type Manager,
   parseDuration,
   ResourceClient,
   splitHostPort,
@@ -53,26 +49,10 @@ export async function startNotificationController(
   config: NotificationControllerConfig,
   logger?: Logger,
 ): Promise<NotificationController> {
-  const log = logger ?? createLogger({ level: config.logLevel, controller: CONTROLLER_NAME });
-  const kubeConfig = loadKubeConfig({
-    ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
-    ...(config.impersonate ? { impersonate: config.impersonate } : {}),
-  });
+  const proc = controllerProcess(CONTROLLER_NAME, config, logger);
+  const { log, kubeConfig, metrics, bus, recorder } = proc;
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
-  const metrics = new ControllerMetrics({ controller: CONTROLLER_NAME, processMetrics: true });
-  const bus = connectBusInBackground({
-    ...(config.natsUrl ? { url: config.natsUrl } : {}),
-    ...(config.natsCredsFile ? { credsFile: config.natsCredsFile } : {}),
-    name: CONTROLLER_NAME,
-    log,
-  });
-  const recorder = new EventRecorder(kubeConfig, {
-    controller: CONTROLLER_NAME,
-    instance: process.env.HOSTNAME ?? 'local',
-    bus: bus.current,
-    log,
-  });
   const providerClient = new ResourceClient<Provider>(kubeConfig, ProviderResource, CONTROLLER_NAME);
   const alertClient = new ResourceClient<Alert>(kubeConfig, AlertResource, CONTROLLER_NAME);
   const receiverClient = new ResourceClient<Receiver>(kubeConfig, ReceiverResource, CONTROLLER_NAME);
@@ -185,13 +165,7 @@ export async function startNotificationController(
     stop: () => receiverServer.stop(),
   };
 
-  const manager: Manager = new Manager({
-    name: CONTROLLER_NAME,
-    kubeConfig,
-    log,
-    metrics,
-    probeAddress: config.probeAddress,
-    ...(config.leaderElect ? { leaderElection: { namespace: config.leaderElectionNamespace } } : {}),
+  const manager = proc.manager({
     services: [receiverService],
     runnables: [providers, alerts, receivers, dispatching],
     readinessChecks: { 'receivers-synced': (): boolean => receivers.cache.hasSynced() },

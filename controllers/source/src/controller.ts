@@ -5,13 +5,9 @@ import { mkdir } from 'node:fs/promises';
 import { type GitRepository, GitRepositoryResource } from '@moor/api';
 import {
   Controller,
-  ControllerMetrics,
-  connectBusInBackground,
-  createLogger,
-  EventRecorder,
+  controllerProcess,
   type Logger,
-  loadKubeConfig,
-  Manager,
+  type Manager,
   ResourceClient,
   splitHostPort,
 } from '@moor/runtime';
@@ -32,26 +28,10 @@ export async function startSourceController(
   config: SourceControllerConfig,
   logger?: Logger,
 ): Promise<SourceController> {
-  const log = logger ?? createLogger({ level: config.logLevel, controller: CONTROLLER_NAME });
-  const kubeConfig = loadKubeConfig({
-    ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
-    ...(config.impersonate ? { impersonate: config.impersonate } : {}),
-  });
+  const proc = controllerProcess(CONTROLLER_NAME, config, logger);
+  const { log, kubeConfig, metrics, bus, recorder } = proc;
   await mkdir(config.storagePath, { recursive: true });
-  const metrics = new ControllerMetrics({ controller: CONTROLLER_NAME, processMetrics: true });
-  const bus = connectBusInBackground({
-    ...(config.natsUrl ? { url: config.natsUrl } : {}),
-    ...(config.natsCredsFile ? { credsFile: config.natsCredsFile } : {}),
-    name: CONTROLLER_NAME,
-    log,
-  });
   const artifactServer = new ArtifactServer(config.storagePath, splitHostPort(config.storageAddress), log);
-  const recorder = new EventRecorder(kubeConfig, {
-    controller: CONTROLLER_NAME,
-    instance: process.env.HOSTNAME ?? 'local',
-    bus: bus.current,
-    log,
-  });
   // The artifact server first: artifact URLs carry its port (0 in tests picks a free one).
   await artifactServer.start();
   const advertised = config.storageAdvertisedAddress.replace(/:0$/, `:${artifactServer.port}`);
@@ -88,35 +68,11 @@ export async function startSourceController(
         controller.enqueue(`${ns}/${r.metadata.name}`);
     }
   });
-  let stopRequests: (() => Promise<void>) | undefined;
-  const requestListener = {
-    start: async () => {
-      // Receivers and `moor reconcile` ask over NATS; the annotation is the fallback.
-      const poll = setInterval(() => {
-        const b = bus.current();
-        if (!b) return;
-        clearInterval(poll);
-        const sub = b.onReconcileRequest(GitRepositoryResource.kind, (r) => {
-          log.info(
-            { object: `${r.object.namespace}/${r.object.name}`, by: r.requestedBy },
-            'reconcile requested over NATS',
-          );
-          controller.enqueue(`${r.object.namespace}/${r.object.name}`);
-        });
-        stopRequests = () => sub.stop();
-      }, 200);
-      stopRequests = async () => clearInterval(poll);
-    },
-    stop: async () => stopRequests?.(),
-  };
-  const manager: Manager = new Manager({
-    name: CONTROLLER_NAME,
-    kubeConfig,
-    log,
-    metrics,
-    probeAddress: config.probeAddress,
-    ...(config.leaderElect ? { leaderElection: { namespace: config.leaderElectionNamespace } } : {}),
-    runnables: [controller, requestListener],
+  const manager = proc.manager({
+    runnables: [
+      controller,
+      proc.reconcileRequests(GitRepositoryResource.kind, (key) => controller.enqueue(key)),
+    ],
     readinessChecks: {
       'watch-cache-synced': (): boolean => !manager.isLeader || controller.cache.hasSynced(),
     },

@@ -5,6 +5,7 @@ export * from './cache.js';
 export * from './clock.js';
 export * from './conditions.js';
 export * from './controller.js';
+export * from './controller-process.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './event-recorder.js';
