@@ -203,11 +203,14 @@ export class Kube {
     });
   }
 
-  /** Server-side apply as field manager moor; dryRun leaves the cluster as it is. */
+  /**
+   * Server-side apply as field manager moor; dryRun leaves the cluster as it is; `strict`
+   * rejects unknown and duplicate fields (fieldValidation=Strict, as the kustomize controller).
+   */
   apply<T = KubeObject>(
     r: ResourceType,
     object: KubeObject,
-    opts: { dryRun?: boolean; force?: boolean } = {},
+    opts: { dryRun?: boolean; force?: boolean; strict?: boolean } = {},
   ): Promise<T> {
     const md = object.metadata ?? {};
     return this.request<T>('PATCH', resourcePath(r, md.namespace, md.name), {
@@ -217,6 +220,7 @@ export class Kube {
         fieldManager: 'moor',
         ...(opts.force ? { force: 'true' } : {}),
         ...(opts.dryRun ? { dryRun: 'All' } : {}),
+        ...(opts.strict ? { fieldValidation: 'Strict' } : {}),
       },
     });
   }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerCheck } from './commands/check/index.js';
 import { registerCompletion } from './commands/completion/index.js';
 import { registerCreate } from './commands/create/index.js';
+import { registerDiff } from './commands/diff/index.js';
 import { registerEvents } from './commands/events/index.js';
 import { registerExport } from './commands/export/index.js';
 import { registerGet } from './commands/get/index.js';
@@ -23,6 +24,7 @@ Examples:
   moor history kustomization apps --since 24h # what was applied, and why
   moor history show <ID>                      # one reconcile in full: changes, drift, errors
   moor suspend kustomization apps --reason "incident 42" --for 2h
+  moor diff ks apps --path ./deploy          # what merging a local change would do
   moor tree kustomization apps
   moor events --for Kustomization/apps -w
 
@@ -54,6 +56,7 @@ export function createProgram(): Command {
   registerSuspend(program);
   registerResume(program);
   registerHistory(program);
+  registerDiff(program);
   registerTree(program);
   registerEvents(program);
   registerCreate(program);

@@ -1,7 +1,9 @@
 // The dependency direction of the workspace, checked on the real import graph:
 //   api  <-  bus  <-  runtime  <-  controllers/*, cli
-// A controller never imports another controller, the CLI never imports a controller, and
-// every @moor/* import is declared in package.json and referenced in tsconfig.json.
+//   api  <-  shared libraries (packages/kustomize-build)  <-  controllers/*, cli
+// A controller never imports another controller, the CLI never imports a controller (what both
+// need lives in a shared library), and every @moor/* import is declared in package.json and
+// referenced in tsconfig.json.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +13,7 @@ const root = resolve(import.meta.dirname, '..', '..');
 interface Pkg {
   dir: string;
   name: string;
-  layer: 'api' | 'bus' | 'runtime' | 'controller' | 'cli' | 'test';
+  layer: 'api' | 'bus' | 'runtime' | 'shared' | 'controller' | 'cli' | 'test';
   deps: string[];
   refs: string[];
 }
@@ -20,16 +22,22 @@ const ALLOWED: Record<Pkg['layer'], Pkg['layer'][]> = {
   api: [],
   bus: ['api'],
   runtime: ['api', 'bus'],
-  controller: ['api', 'bus', 'runtime'],
-  cli: ['api', 'bus', 'runtime'],
-  test: ['api', 'bus', 'runtime', 'controller', 'cli'],
+  // Libraries a controller and the CLI share (the kustomize build stage): no NATS, no runtime.
+  shared: ['api'],
+  controller: ['api', 'bus', 'runtime', 'shared'],
+  cli: ['api', 'bus', 'runtime', 'shared'],
+  test: ['api', 'bus', 'runtime', 'shared', 'controller', 'cli'],
 };
+
+/** Workspace packages that are shared libraries (layer `shared`). */
+const SHARED = ['packages/kustomize-build'];
 
 function layerOf(dir: string): Pkg['layer'] {
   if (dir.startsWith('controllers/')) return 'controller';
   if (dir === 'packages/api') return 'api';
   if (dir === 'packages/bus') return 'bus';
   if (dir === 'packages/runtime') return 'runtime';
+  if (SHARED.includes(dir)) return 'shared';
   if (dir === 'cli') return 'cli';
   if (dir === 'test') return 'test';
   throw new Error(`${dir} is a workspace package with no layer; add it to hack/checks/layering.test.ts`);
@@ -90,7 +98,7 @@ describe('workspace layering', () => {
 
   it('finds every package', () => {
     expect(pkgs.map((p) => p.layer)).toEqual(
-      expect.arrayContaining(['api', 'bus', 'runtime', 'controller', 'cli']),
+      expect.arrayContaining(['api', 'bus', 'runtime', 'shared', 'controller', 'cli']),
     );
   });
 

@@ -20,6 +20,8 @@ describe('moor help', () => {
       ['resume'],
       ['history'],
       ['tree'],
+      ['diff'],
+      ['diff', 'ks'],
       ['events'],
       ['create', 'source', 'git'],
       ['create', 'kustomization'],
@@ -31,7 +33,8 @@ describe('moor help', () => {
       const r = await moor([...cmd, '--help']);
       expect(r.code, cmd.join(' ')).toBe(0);
       expect(r.stdout, cmd.join(' ')).toMatch(/Usage: moor /);
-      if (cmd.length === 1 || cmd[0] === 'create') expect(r.stdout, cmd.join(' ')).toContain('Examples:');
+      if (cmd.length === 1 || cmd[0] === 'create' || cmd[0] === 'diff')
+        expect(r.stdout, cmd.join(' ')).toContain('Examples:');
     }
     expectGolden('help-history.txt', normalise((await moor(['history', 'kustomization', '--help'])).stdout));
   });

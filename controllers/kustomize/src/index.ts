@@ -1,4 +1,3 @@
-export * from './apply/index.js';
 export {
   type ArtifactInput,
   BuildError,
@@ -9,7 +8,8 @@ export {
   type ObjectRef as BuildObjectRef,
   type OverlaySpec,
   verifyDigest,
-} from './build/index.js';
+} from '@moor/kustomize-build';
+export * from './apply/index.js';
 export * from './config.js';
 export * from './controller.js';
 export * from './reconciler.js';

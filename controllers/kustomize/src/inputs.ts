@@ -9,8 +9,8 @@ import {
   type Kustomization,
   KustomizationResource,
 } from '@moor/api';
+import { verifyDigest } from '@moor/kustomize-build';
 import { isNotFound, type ResourceClient, RetryableError } from '@moor/runtime';
-import { verifyDigest } from './build/index.js';
 
 export const Reasons = {
   ArtifactFailed: 'ArtifactFailed',

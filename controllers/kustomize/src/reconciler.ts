@@ -24,6 +24,7 @@ import {
   type ReconcileTrigger,
 } from '@moor/api';
 import { writeHistory } from '@moor/bus';
+import { BuildError, type BuiltObject, build } from '@moor/kustomize-build';
 import {
   type BackgroundBus,
   type Clock,
@@ -58,7 +59,6 @@ import {
   refOf,
   staleEntries,
 } from './apply/index.js';
-import { BuildError, type BuiltObject, build } from './build/index.js';
 import type { DriftEvent, DriftWatcher, IgnoreRule } from './drift/index.js';
 import { trackedObject } from './drift/index.js';
 import { dependencyNotReady, fetchSourceArtifact, Reasons, substitutionValues } from './inputs.js';

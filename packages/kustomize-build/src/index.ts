@@ -1,5 +1,5 @@
-// The build stage of the kustomize controller: artifact in, validated objects out, nothing
-// touches the cluster. Steps, each in its own module:
+// The build stage of the kustomize controller, shared with `moor diff`: artifact in, validated
+// objects out, nothing touches the cluster. Steps, each in its own module:
 //
 //   unpack.ts     verify the digest, unpack the tar.gz safely (or copy a given directory)
 //   generate.ts   resolve spec.path, generate a kustomization if missing, write the overlay

@@ -1,8 +1,9 @@
 // Typed errors of the apply stage. Every error about one object names it (Kind/namespace/name)
 // and, when known, the file it came from, in the same `file: Kind/ns/name: detail` form as the
 // build stage, so a message can go straight into a condition or an event.
+
+import { formatLocation } from '@moor/kustomize-build';
 import { errorMessage } from '@moor/runtime';
-import { formatLocation } from '../build/errors.js';
 import type { ChangeSetEntry, WaitResult } from './changeset.js';
 import type { ObjectRef } from './objects.js';
 import { formatRef } from './objects.js';

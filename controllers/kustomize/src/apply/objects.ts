@@ -1,6 +1,6 @@
 // Object identity for the apply stage: the reference an object is known by in change sets,
 // events, errors and the inventory.
-import { formatObjectRef } from '../build/errors.js';
+import { formatObjectRef } from '@moor/kustomize-build';
 
 /** A plain Kubernetes object as JSON (the build output, or what the API server returns). */
 export type KubeObject = Record<string, unknown>;
