@@ -24,7 +24,7 @@ import {
   type ReconcileTrigger,
 } from '@moor/api';
 import { writeHistory } from '@moor/bus';
-import { BuildError, type BuiltObject, build } from '@moor/kustomize-build';
+import { BuildError, type BuiltObject, build, buildOptionsFor } from '@moor/kustomize-build';
 import {
   type BackgroundBus,
   type Clock,
@@ -473,19 +473,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     try {
       const result = await build({
         artifact: { bytes: artifact.bytes, digest: artifact.digest },
-        ...(spec.path ? { path: spec.path } : {}),
-        overlay: {
-          ...(spec.targetNamespace ? { targetNamespace: spec.targetNamespace } : {}),
-          ...(spec.namePrefix ? { namePrefix: spec.namePrefix } : {}),
-          ...(spec.nameSuffix ? { nameSuffix: spec.nameSuffix } : {}),
-          ...(spec.patches ? { patches: spec.patches } : {}),
-          ...(spec.images ? { images: spec.images } : {}),
-          ...(spec.components ? { components: spec.components } : {}),
-          ...(spec.commonMetadata ? { commonMetadata: spec.commonMetadata } : {}),
-        },
-        ...(spec.postBuild
-          ? { postBuild: { substitute: { ...values, ...(spec.postBuild.substitute ?? {}) } } }
-          : {}),
+        ...buildOptionsFor(spec, values),
         kustomizeBinary: this.opts.kustomizeBinary,
         allowRemoteBases: this.opts.allowRemoteBases,
         ...(this.opts.workDir ? { workDir: this.opts.workDir } : {}),

@@ -142,3 +142,4 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     await rm(root, { recursive: true, force: true });
   }
 }
+export { buildOptionsFor } from './from-spec.js';

@@ -5,7 +5,7 @@
 // validation) compared with the live object, and the same prune rules for what left the build.
 import { rm } from 'node:fs/promises';
 import type { Kustomization } from '@moor/api';
-import { BuildError, type BuildOptions, type BuiltObject, build } from '@moor/kustomize-build';
+import { BuildError, type BuiltObject, build, buildOptionsFor } from '@moor/kustomize-build';
 import { redactText } from '@moor/runtime';
 import { stringify } from 'yaml';
 import { CliError, messageOf } from '../../errors.js';
@@ -88,28 +88,6 @@ async function substitutionValues(
   return { values, secrets };
 }
 
-/** The build options the controller derives from a Kustomization (reconciler.ts buildObjects). */
-export function buildOptionsFor(
-  ks: Kustomization,
-  values: Record<string, string>,
-): Pick<BuildOptions, 'overlay' | 'postBuild'> {
-  const spec = ks.spec;
-  return {
-    overlay: {
-      ...(spec.targetNamespace ? { targetNamespace: spec.targetNamespace } : {}),
-      ...(spec.namePrefix ? { namePrefix: spec.namePrefix } : {}),
-      ...(spec.nameSuffix ? { nameSuffix: spec.nameSuffix } : {}),
-      ...(spec.patches ? { patches: spec.patches } : {}),
-      ...(spec.images ? { images: spec.images } : {}),
-      ...(spec.components ? { components: spec.components } : {}),
-      ...(spec.commonMetadata ? { commonMetadata: spec.commonMetadata } : {}),
-    },
-    ...(spec.postBuild
-      ? { postBuild: { substitute: { ...values, ...(spec.postBuild.substitute ?? {}) } } }
-      : {}),
-  };
-}
-
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
@@ -159,8 +137,9 @@ export async function buildCheckout(
   try {
     const result = await build({
       artifact: { dir: copy },
+      ...buildOptionsFor(ks.spec, values),
+      // The local checkout's directory, not spec.path: that is what `--path` names.
       path: checkout.path,
-      ...buildOptionsFor(ks, values),
       ...(options.kustomizeBinary ? { kustomizeBinary: options.kustomizeBinary } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
