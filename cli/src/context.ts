@@ -52,7 +52,11 @@ export class Context {
     const nats = this.natsUrl();
     if (!nats) return undefined;
     try {
-      return await withTimeout(Bus.connect({ servers: nats.url, name: 'moor-cli' }), 10_000, nats.url);
+      return await withTimeout(
+        Bus.connect({ servers: nats.url, name: 'moor-cli', manageStreams: false }),
+        10_000,
+        nats.url,
+      );
     } catch (err) {
       if (!required) return undefined;
       throw new CliError(

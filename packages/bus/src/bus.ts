@@ -24,6 +24,11 @@ export interface BusOptions {
   /** Credentials (a .creds file's content) for a production NATS; never logged. */
   credentials?: string;
   limits?: StreamLimits;
+  /**
+   * Create or update Moor's streams on connect (default true). Controllers own the streams;
+   * a reader such as the CLI passes false, so it never rewrites an operator's stream limits.
+   */
+  manageStreams?: boolean;
 }
 
 export interface Stoppable {
@@ -60,7 +65,7 @@ export class Bus {
         cause: err,
       });
     });
-    await ensureStreams(jsm, opts.limits);
+    if (opts.manageStreams !== false) await ensureStreams(jsm, opts.limits);
     return new Bus(nc, jetstream(nc), jsm);
   }
 
