@@ -19,5 +19,6 @@ export * from './leader-election.js';
 export * from './logger.js';
 export * from './manager.js';
 export * from './metrics.js';
+export * from './object-diff.js';
 export * from './redact.js';
 export * from './workqueue.js';

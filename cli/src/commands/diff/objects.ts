@@ -2,22 +2,12 @@
 // their values masked (a change still shows, as `*** (changed)`), and the inventory ids the
 // kustomize controller records, so built objects can be matched with status.inventory.
 import { createHash } from 'node:crypto';
+import { changedPaths, SERVER_METADATA } from '@moor/runtime';
 import type { KubeObject } from '../../kube.js';
 
 type Json = Record<string, unknown>;
 
 const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-const VOLATILE_METADATA = [
-  'managedFields',
-  'resourceVersion',
-  'generation',
-  'uid',
-  'creationTimestamp',
-  'selfLink',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-];
 
 /** Annotations the API server or a built-in controller writes, never a manifest. */
 const SERVER_ANNOTATIONS = [
@@ -35,7 +25,7 @@ export function normalizeObject(object: KubeObject): KubeObject {
   const { status: _status, metadata, apiVersion, kind, ...rest } = structuredClone(object);
   const head = { ...(apiVersion !== undefined && { apiVersion }), ...(kind !== undefined && { kind }) };
   if (!isJson(metadata)) return { ...head, ...rest };
-  for (const key of VOLATILE_METADATA) delete metadata[key];
+  for (const key of SERVER_METADATA) delete metadata[key];
   if (isJson(metadata.annotations)) {
     for (const key of SERVER_ANNOTATIONS) delete metadata.annotations[key];
     if (Object.keys(metadata.annotations).length === 0) delete metadata.annotations;
@@ -106,27 +96,5 @@ export const inventoryId = (r: Omit<ObjectId, 'version'>) =>
 export const displayName = (r: Pick<ObjectId, 'kind' | 'namespace' | 'name'>) =>
   r.namespace ? `${r.kind}/${r.namespace}/${r.name}` : `${r.kind}/${r.name}`;
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
-/** The paths at which two objects differ (`spec.replicas`, `data.token`), sorted. */
-export function changedPaths(before: unknown, after: unknown, prefix = ''): string[] {
-  if (Array.isArray(before) && Array.isArray(after)) {
-    const out: string[] = [];
-    for (let i = 0; i < Math.max(before.length, after.length); i++)
-      out.push(...changedPaths(before[i], after[i], `${prefix}[${i}]`));
-    return out;
-  }
-  if (isJson(before) && isJson(after)) {
-    const out: string[] = [];
-    for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
-      const next = IDENTIFIER.test(key)
-        ? prefix
-          ? `${prefix}.${key}`
-          : key
-        : `${prefix}[${JSON.stringify(key)}]`;
-      out.push(...changedPaths(before[key], after[key], next));
-    }
-    return out;
-  }
-  return JSON.stringify(before) === JSON.stringify(after) ? [] : [prefix || '.'];
-}
+/** The paths at which two objects differ: the controller's own definition. */
+export { changedPaths };
