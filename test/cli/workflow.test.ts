@@ -259,17 +259,40 @@ describe('moor workflow', () => {
     const unknown = await moor(['history', 'show', 'zzzzzzzzz-00000000']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain(
-      'no history record zzzzzzzzz-00000000 in NATS; list the IDs with moor history kustomization NAME',
+      'no history record zzzzzzzzz-00000000; list the IDs with moor history kustomization NAME',
     );
 
-    // Without NATS: the summaries in status.history, and a note saying what is missing.
-    const fallback = await moor(['history', 'ks', ks, '-n', ns.name], {
+    // Without NATS, a user with only a kubeconfig gets the full records from the kustomize
+    // controller: after a port-forward (--history-url), or through the API server's Service proxy.
+    const viaNats = JSON.parse(
+      (await moor(['history', 'ks', ks, '-n', ns.name, '-o', 'json'])).stdout,
+    ) as ReconcileRecord[];
+    const viaController = await moor(['history', 'ks', ks, '-n', ns.name, '-o', 'json'], {
       NATS_URL: undefined,
       MOOR_NATS_URL: undefined,
     });
+    expect(viaController.code).toBe(0);
+    expect((JSON.parse(viaController.stdout) as ReconcileRecord[]).map((r) => r.id)).toEqual(
+      expect.arrayContaining(viaNats.map((r) => r.id)),
+    );
+    const shown = await moor(['history', 'show', drift.id, '-o', 'json'], {
+      NATS_URL: undefined,
+      MOOR_NATS_URL: undefined,
+    });
+    expect((JSON.parse(shown.stdout) as ReconcileRecord).drift[0]?.changes[0]).toMatchObject({
+      path: 'spec.replicas',
+    });
+
+    // Neither NATS nor a reachable controller (the sandbox's chart Deployments run no pods, so the
+    // API server's proxy finds no endpoint): the summaries in status.history, and why.
+    const fallback = await moor(['history', 'ks', ks, '-n', ns.name], {
+      NATS_URL: undefined,
+      MOOR_NATS_URL: undefined,
+      MOOR_HISTORY_URL: undefined,
+    });
     expect(fallback.code).toBe(0);
     expect(fallback.stderr).toMatch(
-      /^showing the last \d+ summaries from status.history; full history needs NATS: --nats-url or MOOR_NATS_URL\/NATS_URL/,
+      /^showing the last \d+ summaries from status.history; full history needs NATS \(--nats-url or MOOR_NATS_URL\/NATS_URL\) or the kustomize controller \(--history-url, or the API server proxy: no kustomize controller pod answers behind service moor-system\/kustomize-controller\)/,
     );
     expect(fallback.stdout).toMatch(/Drift\s+main@[0-9a-f]{7}\s+DriftCorrected/);
     expectGolden('history-fallback.txt', n(historyRows(fallback.stdout, ['SpecChange', 'NewRevision'])));

@@ -9,6 +9,7 @@ export interface SandboxEnv {
   MOOR_WEBHOOK_SINK_URL: string;
   MOOR_WEBHOOK_SINK_LOG: string;
   MOOR_RECEIVER_URL: string;
+  MOOR_HISTORY_URL: string;
   PATH: string;
 }
 

@@ -21,6 +21,7 @@ import {
 } from '@moor/runtime';
 import type { KustomizeControllerConfig } from './config.js';
 import { DriftWatcher, kubeListWatchFactory } from './drift/index.js';
+import { HISTORY_API_PATH, historyApi } from './history-api.js';
 import { sourceKey } from './inputs.js';
 import { FINALIZER, KustomizationReconciler } from './reconciler.js';
 
@@ -195,6 +196,7 @@ export async function startKustomizeController(
 
   const manager = proc.manager({
     runnables: [wakeups, proc.reconcileRequests(KustomizationResource.kind, enqueue), ksController],
+    routes: { [HISTORY_API_PATH]: historyApi(bus) },
     readinessChecks: {
       'watch-cache-synced': (): boolean => !manager.isLeader || ksController.cache.hasSynced(),
     },

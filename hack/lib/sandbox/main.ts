@@ -242,6 +242,8 @@ function environment(): Record<string, string> {
     MOOR_WEBHOOK_SINK_URL: `http://127.0.0.1:${ports.webhookSink}`,
     MOOR_WEBHOOK_SINK_LOG: l.sinkLog,
     MOOR_RECEIVER_URL: `http://127.0.0.1:${ports.receiver}`,
+    // The kustomize controller's history API (`moor history` uses it when NATS is not reachable).
+    MOOR_HISTORY_URL: `http://127.0.0.1:${ports.kustomizeProbes}`,
     PATH: [toolPath, dirname(process.execPath), process.env.PATH ?? ''].filter(Boolean).join(':'),
   };
 }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { type BackgroundBus, connectBusInBackground } from './bus-connection.js';
 import { EventRecorder } from './event-recorder.js';
 import type { CommonConfig } from './flags.js';
+import type { JsonRoute } from './http.js';
 import { loadKubeConfig } from './kube.js';
 import { createLogger } from './logger.js';
 import { Manager, type Runnable } from './manager.js';
@@ -25,6 +26,7 @@ export interface ControllerProcess {
     runnables: Runnable[];
     services?: Runnable[];
     readinessChecks?: Record<string, () => boolean | Promise<boolean>>;
+    routes?: Record<string, JsonRoute>;
   }): Manager;
 }
 

@@ -27,10 +27,14 @@ export interface ProbeServerOptions {
   readinessChecks?: Record<string, ReadinessCheck>;
 }
 
+/** A read-only JSON endpoint: the request URL in, a status and a JSON body out. */
+export type JsonRoute = (url: URL) => Promise<{ status: number; body: unknown }>;
+
 export class ProbeServer {
   readonly #server: Server;
   readonly #options: ProbeServerOptions;
   readonly #readinessChecks = new Map<string, ReadinessCheck>();
+  readonly #routes = new Map<string, JsonRoute>();
   #port: number | undefined;
 
   constructor(options: ProbeServerOptions) {
@@ -95,7 +99,27 @@ export class ProbeServer {
         return;
       }
     }
+    for (const [prefix, route] of this.#routes) {
+      if (path === prefix || path.startsWith(`${prefix}/`)) {
+        const { status, body } = await route(new URL(request.url ?? '/', 'http://localhost')).catch(
+          (err: unknown) => ({
+            status: 500,
+            body: { message: err instanceof Error ? err.message : String(err) },
+          }),
+        );
+        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        return;
+      }
+    }
     respondText(response, 404, 'not found\n');
+  }
+
+  /**
+   * Serves `prefix` and everything below it with `route`, as JSON (a controller's read API, e.g.
+   * reconcile history for the CLI through the API server's Service proxy).
+   */
+  addRoute(prefix: string, route: JsonRoute): void {
+    this.#routes.set(prefix, route);
   }
 
   async #runReadinessChecks(): Promise<{ ready: boolean; report: string }> {

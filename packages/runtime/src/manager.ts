@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { errorMessage } from './errors.js';
-import { type ProbeServer, startProbeServer } from './http.js';
+import { type JsonRoute, type ProbeServer, startProbeServer } from './http.js';
 import { LeaderElector } from './leader-election.js';
 import type { ControllerMetrics } from './metrics.js';
 
@@ -29,6 +29,8 @@ export interface ManagerOptions {
   /** Started at once on every replica (for example the artifact server); stopped last. */
   services?: Runnable[];
   readinessChecks?: Record<string, () => boolean | Promise<boolean>>;
+  /** Read-only JSON endpoints served beside the probes (see ProbeServer.addRoute). */
+  routes?: Record<string, JsonRoute>;
 }
 
 export function splitHostPort(address: string, defaultHost = '0.0.0.0'): { host: string; port: number } {
@@ -58,6 +60,7 @@ export class Manager {
       registry: this.opts.metrics.registry,
       readinessChecks: this.opts.readinessChecks ?? {},
     });
+    for (const [prefix, route] of Object.entries(this.opts.routes ?? {})) this.probes.addRoute(prefix, route);
     for (const s of this.opts.services ?? []) await s.start();
     for (const sig of ['SIGTERM', 'SIGINT'] as const) {
       process.once(sig, () => {

@@ -12,6 +12,7 @@ import { note, OUTPUT_FORMATS, parseFormat, print, renderData } from '../../outp
 import { parseSince } from '../../time.js';
 import { findRecord } from './find.js';
 import { historyTable, recordDetail, rowFromRecord, rowFromSummary } from './format.js';
+import { remoteHistory } from './remote.js';
 
 const EXAMPLES = `
 Examples:
@@ -28,13 +29,14 @@ Full records need NATS (--nats-url, MOOR_NATS_URL or NATS_URL); without it the C
 summaries of the last reconciles from status.history.`;
 
 interface HistoryOptions {
+  historyUrl?: string;
   since?: string;
   limit?: string;
   output: string;
 }
 
-const fallbackNote = (n: number) =>
-  `showing the last ${n} summaries from status.history; full history needs NATS: --nats-url or MOOR_NATS_URL/NATS_URL`;
+const fallbackNote = (n: number, why?: string) =>
+  `showing the last ${n} summaries from status.history; full history needs NATS (--nats-url or MOOR_NATS_URL/NATS_URL) or the kustomize controller (--history-url, or the API server proxy${why ? `: ${why}` : ''})`;
 
 export function registerHistory(program: Command): void {
   const history = program
@@ -49,6 +51,10 @@ export function registerHistory(program: Command): void {
     .argument('<name>', 'the Kustomization')
     .option('--since <when>', 'only reconciles since a duration ago (2h, 7d) or an RFC 3339 time')
     .option('--limit <n>', 'only the newest n reconciles')
+    .option(
+      '--history-url <url>',
+      "the kustomize controller's address, e.g. after kubectl port-forward (env MOOR_HISTORY_URL)",
+    )
     .addOption(
       new Option('-o, --output <format>', 'output format')
         .choices(OUTPUT_FORMATS as string[])
@@ -64,12 +70,16 @@ export function registerHistory(program: Command): void {
     .command('show')
     .description('one reconcile in full: per-object changes with field paths, pruned objects, drift, errors')
     .argument('<id>', 'the record ID, from moor history kustomization NAME')
+    .option(
+      '--history-url <url>',
+      "the kustomize controller's address, e.g. after kubectl port-forward (env MOOR_HISTORY_URL)",
+    )
     .addOption(
       new Option('-o, --output <format>', 'output format')
         .choices(OUTPUT_FORMATS as string[])
         .default('table'),
     )
-    .action(async (id: string, opts: { output: string }, self: Command) => {
+    .action(async (id: string, opts: { output: string; historyUrl?: string }, self: Command) => {
       await showRecord(Context.of(self), id, opts);
     });
 }
@@ -87,9 +97,11 @@ async function listHistory(ctx: Context, name: string, opts: HistoryOptions): Pr
   const since = opts.since ? parseSince(opts.since) : undefined;
   const limit = parseLimit(opts.limit);
   const namespace = ctx.namespace;
+  // Full records: from NATS, else from the kustomize controller (port-forward or API server proxy).
+  let records: ReconcileRecord[] | undefined;
+  let unavailable: string | undefined;
   const bus = await ctx.bus(true);
   if (bus) {
-    let records: ReconcileRecord[];
     try {
       records = await readHistory(bus.js, {
         kustomization: { namespace, name },
@@ -99,6 +111,19 @@ async function listHistory(ctx: Context, name: string, opts: HistoryOptions): Pr
     } finally {
       await bus.close().catch(() => undefined);
     }
+  } else {
+    const remote = await remoteHistory(ctx, opts.historyUrl);
+    if ('source' in remote) {
+      records =
+        (await remote.source.get<ReconcileRecord[]>('', {
+          namespace,
+          name,
+          since: since?.toISOString(),
+          limit: limit === undefined ? undefined : String(limit),
+        })) ?? [];
+    } else unavailable = remote.unavailable;
+  }
+  if (records) {
     // History outlives its Kustomization; an empty one for a name that does not exist is a typo.
     if (records.length === 0) await ctx.getObject(KustomizationKind, name, namespace);
     if (format !== 'table') return print(renderData(records, format));
@@ -113,30 +138,44 @@ async function listHistory(ctx: Context, name: string, opts: HistoryOptions): Pr
   let summaries = [...(ks.status?.history ?? [])].reverse();
   if (since) summaries = summaries.filter((h) => Date.parse(h.startedAt) >= since.getTime());
   if (limit !== undefined) summaries = summaries.slice(-limit);
-  note(fallbackNote(summaries.length));
+  note(fallbackNote(summaries.length, unavailable));
   if (format !== 'table') return print(renderData(summaries, format));
   if (summaries.length === 0)
     return note(`no reconciles of Kustomization ${namespace}/${name} in status.history`);
   print(historyTable(summaries.map(rowFromSummary)));
 }
 
-async function showRecord(ctx: Context, id: string, opts: { output: string }): Promise<void> {
+async function showRecord(
+  ctx: Context,
+  id: string,
+  opts: { output: string; historyUrl?: string },
+): Promise<void> {
   const format = parseFormat(opts.output);
   const bus = await ctx.bus(true);
+  let record: ReconcileRecord | undefined;
+  let searched = false;
   if (bus) {
-    let record: ReconcileRecord | undefined;
     try {
       record = await findRecord(bus, id);
+      searched = true;
     } finally {
       await bus.close().catch(() => undefined);
     }
+  } else {
+    const remote = await remoteHistory(ctx, opts.historyUrl);
+    if ('source' in remote) {
+      record = await remote.source.get<ReconcileRecord>(`/${encodeURIComponent(id)}`, {});
+      searched = true;
+    }
+  }
+  if (searched) {
     if (!record)
       throw new CliError(
-        `no history record ${id} in NATS; list the IDs with moor history kustomization NAME (records older than the stream's retention are gone)`,
+        `no history record ${id}; list the IDs with moor history kustomization NAME (records older than the stream's retention are gone)`,
       );
     return print(format === 'table' ? recordDetail(record) : renderData(record, format));
   }
-  // No NATS: the summary, if the record is among the last ones of some Kustomization.
+  // Neither NATS nor the controller: the summary, if the record is among the last ones of some Kustomization.
   const { items } = await ctx.kube.list<Kustomization>(KustomizationKind);
   let found: { ks: Kustomization; h: KustomizationHistory } | undefined;
   for (const ks of items) {
