@@ -3,6 +3,7 @@ export * from './backoff.js';
 export * from './bus-connection.js';
 export * from './cache.js';
 export * from './clock.js';
+export * from './concurrency.js';
 export * from './conditions.js';
 export * from './controller.js';
 export * from './controller-process.js';

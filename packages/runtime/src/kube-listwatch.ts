@@ -76,7 +76,8 @@ function toListResult<T>(response: unknown): ListResult<T> {
   return { items: items as T[], resourceVersion: typeof resourceVersion === 'string' ? resourceVersion : '' };
 }
 
-function toWatchEvent<T>(phase: string, object: unknown): WatchEvent<T> | undefined {
+/** A watch event as the cache understands it, or undefined for a phase it does not know. */
+export function toWatchEvent<T>(phase: string, object: unknown): WatchEvent<T> | undefined {
   if (typeof object !== 'object' || object === null) return undefined;
   switch (phase) {
     case 'ADDED':

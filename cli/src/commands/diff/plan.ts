@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises';
 import type { Kustomization } from '@moor/api';
 import { BuildError, type BuiltObject, build, buildOptionsFor } from '@moor/kustomize-build';
-import { redactText } from '@moor/runtime';
+import { mapLimit, redactText } from '@moor/runtime';
 import { stringify } from 'yaml';
 import { CliError, messageOf } from '../../errors.js';
 import { ApiError, isNotFound, type Kube, type KubeObject, type ResourceType } from '../../kube.js';
@@ -86,19 +86,6 @@ async function substitutionValues(
     }
   }
   return { values, secrets };
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 const toYaml = (o: unknown) => stringify(o, { lineWidth: 0 });

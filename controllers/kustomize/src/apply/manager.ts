@@ -9,7 +9,7 @@
 // one of them fails.
 import { setTimeout as delay } from 'node:timers/promises';
 import type * as k8s from '@kubernetes/client-node';
-import { httpStatusOf } from '@moor/runtime';
+import { httpStatusOf, mapLimit } from '@moor/runtime';
 import type { ApplyEventListener, ChangeSetEntry, StatusFunction, WaitResult } from './changeset.js';
 import { RawObjectApi, type ResourceInfo } from './client.js';
 import { objectChanges } from './diff.js';
@@ -161,19 +161,6 @@ function isNamespaceNotFound(err: unknown): boolean {
   if (httpStatusOf(err) !== 404) return false;
   const details = statusBody(err)?.details;
   return isObject(details) && details.kind === 'namespaces';
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 type Settled<R> = { ok: true; value: R } | { ok: false; error: ObjectError };

@@ -3,13 +3,12 @@
 // (KubernetesObjectApi's request machinery, JSON untouched, paged) and watches through
 // client-node's Watch. @moor/runtime's kubeListWatch serves named groups only (CustomObjectsApi).
 import * as k8s from '@kubernetes/client-node';
-import type {
-  CachedObject,
-  ListResult,
-  ListWatch,
-  WatchEvent,
-  WatchHandle,
-  WatchStatus,
+import {
+  type CachedObject,
+  type ListResult,
+  type ListWatch,
+  toWatchEvent,
+  type WatchHandle,
 } from '@moor/runtime';
 import { RawObjectApi, type ResourceInfo } from '../apply/client.js';
 import { isObject, type KubeObject } from '../apply/objects.js';
@@ -95,7 +94,7 @@ export function kubeObjectListWatch(
         path,
         { resourceVersion, allowWatchBookmarks: true, ...selector },
         (phase: string, object: unknown) => {
-          const event = toWatchEvent(phase, object);
+          const event = toWatchEvent<WatchedObject>(phase, object);
           if (event !== undefined) onEvent(event);
         },
         // client-node ends a watch silent for 30 s with a TimeoutError: a normal end for a quiet kind.
@@ -109,21 +108,6 @@ export function kubeObjectListWatch(
 /** A ListWatchFactory over `kubeConfig`, all namespaces. */
 export function kubeListWatchFactory(kubeConfig: k8s.KubeConfig): ListWatchFactory {
   return (gvk, labelSelector) => kubeObjectListWatch(kubeConfig, gvk, { labelSelector });
-}
-
-function toWatchEvent(phase: string, object: unknown): WatchEvent<WatchedObject> | undefined {
-  if (!isObject(object)) return undefined;
-  switch (phase) {
-    case 'ADDED':
-    case 'MODIFIED':
-    case 'DELETED':
-    case 'BOOKMARK':
-      return { type: phase, object: object as WatchedObject };
-    case 'ERROR':
-      return { type: phase, object: object as WatchStatus };
-    default:
-      return undefined;
-  }
 }
 
 function isClientTimeout(error: unknown): boolean {
